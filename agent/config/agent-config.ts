@@ -76,8 +76,12 @@ export interface SyslogSelector {
   facility: Facility | '*';
   /** Severity threshold: matches severities <= this (numerically), or '*' for all; 'none' excludes the facility. */
   severity: Severity | '*' | 'none';
-  /** `=` prefix: exact severity only. `!` prefix: negation. */
-  comparison: 'at-or-above' | 'exact' | 'not';
+  /**
+   * `=` prefix: exact severity only. `!` prefix: negation (removes this severity and more urgent ones).
+   * `!=` prefix: removes exactly this severity. A selector list is applied left to right, as in rsyslog:
+   * use `selectorMatches()` from agent/config/syslog-selector.ts rather than re-implementing it.
+   */
+  comparison: 'at-or-above' | 'exact' | 'not' | 'not-exact';
 }
 
 export interface QueueSettings {

@@ -1,13 +1,83 @@
-// `nsm check`: not built yet; its issue's work replaces this file.
+// `nsm check -f FILE | -d DIR`: reads an rsyslog config as the agent would (like `rsyslogd -N1`), prints every
+// diagnostic as `FILE:LINE: error|warning: message`, a summary and what would be monitored; exit 1 on errors.
 
 import { Command } from 'commander';
+import * as path from 'path';
+import type { AgentConfig } from '../../agent/config/agent-config';
+import { loadAgentConfig } from '../../agent/config/config-loader';
+import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
+import { facilityName, severityName } from '../../agent/config/syslog-names';
+import { formatSelectorList } from '../../agent/config/syslog-selector';
 import { UserError } from '../core/user-error';
+
+interface CheckOptions {
+  file?: string;
+  dir?: string;
+  workDirectory: string;
+  workDirectoryCheck: boolean;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Left-aligned columns separated by two spaces. */
+function formatTable(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+}
+
+export function renderCheckReport(config: AgentConfig): string[] {
+  const lines = config.diagnostics.map(formatDiagnostic);
+  const { errors, warnings } = countDiagnostics(config.diagnostics);
+  lines.push(
+    `nsm check: ${plural(config.files.length, 'file', 'files')} monitored, ${plural(config.actions.length, 'action', 'actions')}, ` +
+      `${plural(errors, 'error', 'errors')}, ${plural(warnings, 'warning', 'warnings')}`,
+  );
+  if (config.files.length > 0) {
+    lines.push('');
+    lines.push(...formatTable([
+      ['FILE', 'TAG', 'FACILITY.SEVERITY', 'STATE FILE'],
+      ...config.files.map((f) => [f.path, f.tag === '' ? '""' : f.tag, `${facilityName(f.facility)}.${severityName(f.severity)}`, f.stateFile]),
+    ]));
+  }
+  if (config.actions.length > 0) {
+    lines.push('');
+    lines.push(...formatTable([
+      ['SELECTOR', 'DESTINATION', 'FRAMING', 'TEMPLATE'],
+      ...config.actions.map((a) => [
+        formatSelectorList(a.selector),
+        `${a.protocol}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
+        a.protocol === 'udp' || a.protocol === 'relp' ? '-' : a.framing,
+        a.template,
+      ]),
+    ]));
+  }
+  lines.push('');
+  lines.push(`work directory ${config.workDirectory}, ${config.watchMode} mode, poll interval ${config.files[0]?.pollIntervalSeconds ?? '-'} s, max message size ${config.maxMessageSize}, hostname ${config.hostname}`);
+  return lines;
+}
 
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('(not yet available)')
-    .action(() => {
-      throw new UserError('nsm check: not yet implemented');
+    .description('validate an rsyslog imfile/forwarding config without running it (like rsyslogd -N1); exit 1 on errors')
+    .option('-f, --file <file>', 'config file to check')
+    .option('-d, --dir <dir>', 'directory whose *.conf files are checked together, in name order (like /etc/rsyslog.d)')
+    .option('-w, --work-directory <dir>', 'work directory used when the config sets no $WorkDirectory', 'var/agent')
+    .option('--no-work-directory-check', 'do not check that a configured $WorkDirectory exists and is writable')
+    .addHelpText('after', '\nOutput: one `FILE:LINE: error|warning: message` line per problem, a summary line,\nthen the monitored files and forwarding actions. Exit status: 0 without errors (warnings allowed), 1 with errors.')
+    .action((opts: CheckOptions) => {
+      if ((opts.file === undefined) === (opts.dir === undefined)) {
+        throw new UserError('nsm check: give exactly one of -f FILE or -d DIR');
+      }
+      const config = loadAgentConfig({
+        file: opts.file,
+        dir: opts.dir,
+        defaultWorkDirectory: path.resolve(opts.workDirectory),
+        checkWorkDirectory: opts.workDirectoryCheck,
+      });
+      process.stdout.write(renderCheckReport(config).join('\n') + '\n');
+      if (countDiagnostics(config.diagnostics).errors > 0) process.exitCode = 1;
     });
 }

@@ -1,0 +1,146 @@
+// The state accumulated while one or more config files are read in order (rsyslog settings are global and
+// order-dependent), and the final step that turns it into a checked `AgentConfig`.
+
+import * as os from 'os';
+import * as path from 'path';
+import type {
+  AgentConfig, ForwardAction, ForwardTemplate, MonitoredFile, QueueSettings, SourceLocation, SyslogSelector, TlsSettings,
+} from './agent-config';
+import { DiagnosticList } from './diagnostic-list';
+import { defaultStateFileName } from './state-file-name';
+
+/** rsyslog 8's default `$MaxMessageSize` (8096, not 8192: rsyslog's own historic value). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 8096;
+export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
+export const DEFAULT_FACILITY = 16; // local0, as imfile
+export const DEFAULT_SEVERITY = 5; // notice, as imfile
+export const DEFAULT_QUEUE: Readonly<QueueSettings> = { memoryMessages: 10_000, diskMaxBytes: 1024 ** 3 };
+
+/** The `$InputFile*` settings of the block being defined (rsyslog's legacy "current file"). */
+export interface LegacyFileBlock {
+  path?: string;
+  pathAt?: SourceLocation;
+  tag?: string;
+  stateFile?: string;
+  facility: number;
+  severity: number;
+  persistStateInterval: number;
+  maxLinesAtOnce: number;
+  readMode: number;
+}
+
+export function freshLegacyBlock(): LegacyFileBlock {
+  return { facility: DEFAULT_FACILITY, severity: DEFAULT_SEVERITY, persistStateInterval: 0, maxLinesAtOnce: 0, readMode: 0 };
+}
+
+/** TLS wishes of one action; the CA/cert/key default to the global DefaultNetstreamDriver* files at the end. */
+export interface ActionTlsRequest {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  verifyPeer: boolean;
+  permittedPeers: string[];
+}
+
+/** Legacy `$ActionSendStreamDriver*` settings: they apply to every `@@` action that follows them. */
+export interface LegacyActionTls {
+  mode: number;
+  authMode?: string;
+  permittedPeers: string[];
+}
+
+export type FileSettings = Omit<MonitoredFile, 'pollIntervalSeconds' | 'stateFile'> & { stateFile?: string };
+
+export class ConfigBuilder {
+  readonly diags = new DiagnosticList();
+  readonly sources: string[] = [];
+  workDirectory?: { path: string; where: SourceLocation };
+  maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+  watchMode?: AgentConfig['watchMode'];
+  /** How imfile was loaded: legacy `$ModLoad` implies polling mode in rsyslog, `module()` implies inotify. */
+  imfileLoadedBy?: 'legacy' | 'module';
+  pollIntervalSeconds?: number;
+  hostname?: string;
+  preserveFqdn = false;
+  readonly queue: QueueSettings = { ...DEFAULT_QUEUE };
+  readonly globalTls: { caFile?: string; certFile?: string; keyFile?: string } = {};
+  /** `$DefaultNetstreamDriver` / global(defaultNetstreamDriver=): `gtls` or `ossl` enable TLS for legacy @@. */
+  defaultNetstreamDriver?: string;
+  legacyBlock: LegacyFileBlock = freshLegacyBlock();
+  legacyActionTls: LegacyActionTls = { mode: 0, permittedPeers: [] };
+  legacyDefaultTemplate?: ForwardTemplate;
+  /** Selector of the last selector line, for `&` continuation lines. */
+  lastSelector?: SyslogSelector[];
+  private readonly files: FileSettings[] = [];
+  private readonly actions: { action: ForwardAction; tls?: ActionTlsRequest }[] = [];
+
+  addFile(file: FileSettings): void {
+    this.files.push(file);
+  }
+
+  addAction(action: ForwardAction, tls?: ActionTlsRequest): void {
+    this.actions.push({ action, tls });
+  }
+
+  /** Applies defaults, resolves TLS files and checks what can only be checked with the whole config. */
+  finish(defaultWorkDirectory: string): AgentConfig {
+    const pollIntervalSeconds = this.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS;
+    const files: MonitoredFile[] = this.files.map((f) => ({
+      ...f,
+      stateFile: f.stateFile ?? defaultStateFileName(f.path),
+      pollIntervalSeconds,
+    }));
+    this.checkDuplicates(files);
+
+    const actions = this.actions.map(({ action, tls }) => (tls ? { ...action, tls: this.resolveTls(action, tls) } : action));
+
+    const fullHostname = os.hostname();
+    return {
+      sources: [...this.sources],
+      workDirectory: this.workDirectory?.path ?? path.resolve(defaultWorkDirectory),
+      maxMessageSize: this.maxMessageSize,
+      watchMode: this.watchMode ?? (this.imfileLoadedBy === 'legacy' ? 'polling' : 'inotify'),
+      hostname: this.hostname ?? (this.preserveFqdn ? fullHostname : fullHostname.split('.')[0]),
+      files,
+      actions,
+      queue: { ...this.queue },
+      diagnostics: this.diags.items,
+    };
+  }
+
+  private checkDuplicates(files: readonly MonitoredFile[]): void {
+    const byPath = new Map<string, MonitoredFile>();
+    const byState = new Map<string, MonitoredFile>();
+    for (const f of files) {
+      const samePath = byPath.get(f.path);
+      if (samePath) {
+        this.diags.error(f.where, `${f.path} is already monitored (${samePath.where.file}:${samePath.where.line}): every line would be sent twice`);
+        continue;
+      }
+      byPath.set(f.path, f);
+      const sameState = byState.get(f.stateFile);
+      if (sameState) {
+        this.diags.error(f.where, `state file '${f.stateFile}' is already used for ${sameState.path} (${sameState.where.file}:${sameState.where.line}): the two files would overwrite each other's position`);
+      } else {
+        byState.set(f.stateFile, f);
+      }
+    }
+  }
+
+  private resolveTls(action: ForwardAction, tls: ActionTlsRequest): TlsSettings {
+    const resolved: TlsSettings = {
+      caFile: tls.caFile ?? this.globalTls.caFile,
+      certFile: tls.certFile ?? this.globalTls.certFile,
+      keyFile: tls.keyFile ?? this.globalTls.keyFile,
+      verifyPeer: tls.verifyPeer,
+      permittedPeers: tls.permittedPeers,
+    };
+    if (resolved.verifyPeer && resolved.caFile === undefined) {
+      this.diags.warning(action.where, 'TLS without a CA file: the collector\'s certificate is checked against the system\'s trusted CAs (set DefaultNetstreamDriverCAFile for a private CA)');
+    }
+    if ((resolved.certFile === undefined) !== (resolved.keyFile === undefined)) {
+      this.diags.error(action.where, 'TLS client certificate and key must be given together (DefaultNetstreamDriverCertFile and DefaultNetstreamDriverKeyFile)');
+    }
+    return resolved;
+  }
+}

@@ -1,0 +1,88 @@
+// The one registry protocol analyzers register in, and the contract between connections and analyzers:
+// a connection asks the registry which analyzers to attach (by transport and responder port) and feeds them.
+
+export type AnalyzerTransport = 'tcp' | 'udp';
+
+/** What an analyzer instance may know about and do to its connection. */
+export interface ConnectionContext {
+  readonly uid: string;
+  readonly proto: AnalyzerTransport;
+  readonly origAddr: string;
+  readonly origPort: number;
+  readonly respAddr: string;
+  readonly respPort: number;
+  /** Network time (seconds) of the packet being processed. */
+  readonly networkTime: number;
+  /** The analyzer recognised its protocol: adds `name` to conn.log's service column (once). */
+  confirmService(name: string): void;
+  /** A weird.log row tied to this connection. */
+  weird(name: string, addl?: string): void;
+}
+
+/** One analyzer attached to one connection. Every method is optional; `isOrig` is from the originator's view. */
+export interface AnalyzerInstance {
+  /** In-order TCP payload (after reassembly). The buffer is only valid during the call. */
+  deliverStream?(isOrig: boolean, data: Buffer, offset: number, length: number): void;
+  /** `length` bytes of the TCP stream will never arrive (content gap); the stream continues after them. */
+  deliverGap?(isOrig: boolean, length: number): void;
+  /** One packet's payload as seen (UDP datagrams; TCP segments before reassembly). Valid only during the call. */
+  deliverPacket?(isOrig: boolean, data: Buffer, offset: number, length: number): void;
+  /** The connection is over (removed from the flow table); flush state, write logs. */
+  end?(): void;
+}
+
+export interface Analyzer {
+  readonly name: string;
+  /** Ports it is tried on (Zeek's likely_server_ports). */
+  readonly ports: { proto: AnalyzerTransport; port: number }[];
+  create(conn: ConnectionContext): AnalyzerInstance;
+}
+
+export class AnalyzerRegistry {
+  private readonly analyzers: Analyzer[] = [];
+  /** Key: proto and port as one number (tcp: port, udp: 65536 + port). */
+  private readonly byPort = new Map<number, Analyzer[]>();
+  private readonly likelyServerPorts = new Set<number>();
+
+  /**
+   * `likelyServerPorts` seeds the set Zeek's role-flipping heuristic consults (in addition to every registered
+   * analyzer's ports); pass ZEEK_DEFAULT_LIKELY_SERVER_PORTS to flip connections exactly as default Zeek does.
+   */
+  constructor(opts: { likelyServerPorts?: { readonly tcp: readonly number[]; readonly udp: readonly number[] } } = {}) {
+    for (const port of opts.likelyServerPorts?.tcp ?? []) this.likelyServerPorts.add(portKey('tcp', port));
+    for (const port of opts.likelyServerPorts?.udp ?? []) this.likelyServerPorts.add(portKey('udp', port));
+  }
+
+  register(analyzer: Analyzer): void {
+    if (this.analyzers.some((a) => a.name === analyzer.name)) {
+      throw new Error(`analyzer "${analyzer.name}" is already registered`);
+    }
+    this.analyzers.push(analyzer);
+    for (const { proto, port } of analyzer.ports) {
+      const key = portKey(proto, port);
+      this.likelyServerPorts.add(key);
+      const list = this.byPort.get(key);
+      if (list) list.push(analyzer);
+      else this.byPort.set(key, [analyzer]);
+    }
+  }
+
+  /** Analyzers to attach to a new connection, chosen by transport and responder port. */
+  forConnection(proto: AnalyzerTransport, respPort: number): Analyzer[] {
+    return this.byPort.get(portKey(proto, respPort)) ?? [];
+  }
+
+  /** Zeek's IsLikelyServerPort: used to decide who the originator is when the first packet is no plain SYN. */
+  isLikelyServerPort(proto: AnalyzerTransport, port: number): boolean {
+    return this.likelyServerPorts.has(portKey(proto, port));
+  }
+
+  /** Every registered analyzer, in registration order. */
+  list(): readonly Analyzer[] {
+    return this.analyzers;
+  }
+}
+
+function portKey(proto: AnalyzerTransport, port: number): number {
+  return proto === 'tcp' ? port : 65536 + port;
+}

@@ -1,0 +1,44 @@
+// Link-layer type numbers (LINKTYPE_* as stored in pcap/pcapng files, plus the DLT_* aliases some systems
+// write for raw IP) and the libpcap names used to compile a BPF filter for each.
+
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+/** DLT_RAW as written by most systems (12) and OpenBSD (14); LINKTYPE_RAW (101) is the portable value. */
+export const DLT_RAW_COMMON = 12;
+export const DLT_RAW_OPENBSD = 14;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+/** libpcap's DLT name for `tcpdump -y`, or undefined for a link type nsm cannot filter. */
+export function linkTypeDltName(linkType: number): string | undefined {
+  switch (linkType) {
+    case LINKTYPE_NULL: return 'NULL';
+    case LINKTYPE_ETHERNET: return 'EN10MB';
+    case DLT_RAW_COMMON: case DLT_RAW_OPENBSD: case LINKTYPE_RAW: return 'RAW';
+    case LINKTYPE_LOOP: return 'LOOP';
+    case LINKTYPE_LINUX_SLL: return 'LINUX_SLL';
+    case LINKTYPE_IPV4: return 'IPV4';
+    case LINKTYPE_IPV6: return 'IPV6';
+    case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2';
+    default: return undefined;
+  }
+}
+
+/** libpcap's session link-type strings (pcap package) back to numbers. */
+export function linkTypeFromPcapName(name: string): number {
+  switch (name) {
+    case 'LINKTYPE_NULL': return LINKTYPE_NULL;
+    case 'LINKTYPE_ETHERNET': return LINKTYPE_ETHERNET;
+    case 'LINKTYPE_RAW': return LINKTYPE_RAW;
+    case 'LINKTYPE_LINUX_SLL': return LINKTYPE_LINUX_SLL;
+    case 'LINKTYPE_IEEE802_11_RADIO': return 127;
+    default: {
+      const m = /Unknown linktype (\d+)/.exec(name);
+      return m ? Number(m[1]) : -1;
+    }
+  }
+}

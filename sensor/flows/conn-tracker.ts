@@ -1,0 +1,308 @@
+// The flow table: finds or creates the connection for each decoded packet (Zeek's session manager and
+// IP-based analyzers: who is the originator, connection reuse), runs per-protocol bookkeeping, fires
+// network-time timers (inactivity, TCP close/attempt/expire) and emits a ConnRecord when a connection ends.
+import type { AnalyzerRegistry, AnalyzerTransport } from '../analyzers/registry';
+import type { DecodedPacket } from '../decode/decoded-packet';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
+import { formatAddress } from '../decode/address-format';
+import type { ConnRecord, TransportProto, WeirdRecord } from './conn-record';
+import { Connection, ConnectionHost, scaledHistoryEntry, TimerKind } from './connection';
+import { icmpPorts, IcmpPorts } from './icmp-pairing';
+import type { LocalNetworks } from './local-networks';
+import { TcpSession } from './tcp-session';
+import { TimerQueue } from './timer-queue';
+import { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS } from './conn-timeouts';
+
+export { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS };
+import { UidSource } from './uid';
+
+export interface ConnTrackerOptions {
+  localNets: LocalNetworks;
+  analyzers: AnalyzerRegistry;
+  onConnection: (rec: ConnRecord) => void;
+  onWeird: (rec: WeirdRecord) => void;
+  uidSource?: UidSource;
+  timeouts?: Partial<ConnTimeouts>;
+  /**
+   * Transport checksum verdict for a packet (H5's transportChecksumOk): false drops the packet as Zeek does,
+   * undefined means it cannot be verified. Omit it to ignore checksums (zeek -C).
+   */
+  checksum?: (pkt: DecodedPacket) => boolean | undefined;
+  /** Per-direction cap on buffered out-of-order TCP bytes (default 10 MiB, Zeek's excessive-data limit). */
+  maxReassemblyBytes?: number;
+  /** Zeek's report_gaps_for_partial: count gaps in connections whose handshake was not seen. */
+  reportGapsForPartial?: boolean;
+}
+
+const DEFAULT_MAX_REASSEMBLY_BYTES = 10 * 1024 * 1024;
+
+export class ConnTracker {
+  /** Connections by symmetric 5-tuple hash; a bucket holds the (rare) colliding connections. */
+  private readonly buckets = new Map<number, Connection[]>();
+  /** Live connections in creation order (end-of-input flush order). */
+  private readonly live = new Set<Connection>();
+  private readonly timers = new TimerQueue<Connection>();
+  private readonly timeouts: ConnTimeouts;
+  private readonly uids: UidSource;
+  private readonly host: ConnectionHost;
+  private readonly icmp: IcmpPorts = { srcPort: 0, dstPort: 0, oneWay: false };
+  private now = 0;
+  private nowSec = 0;
+  private nowUsec = 0;
+  private total = 0;
+
+  constructor(private readonly opts: ConnTrackerOptions) {
+    this.timeouts = { ...ZEEK_DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.uids = opts.uidSource ?? new UidSource();
+    this.host = {
+      weird: (conn, name, addl, source) => this.emitWeird(conn, name, addl, source),
+      addTimer: (due, conn, kind, generation) => this.timers.add(due, conn, kind, generation),
+      remove: (conn) => this.removeConnection(conn),
+    };
+  }
+
+  /** Tracks one decoded IP packet (the instance is reused by the caller; nothing of it is kept). Never throws on bad input. */
+  processPacket(pkt: DecodedPacket): void {
+    if (pkt.ipVersion === 0) return;
+    let proto: TransportProto;
+    let srcPort: number;
+    let dstPort: number;
+    let oneWay = false;
+    switch (pkt.protocol) {
+      case IPPROTO_TCP:
+        if (pkt.tcpHeaderLength < 20) return;
+        proto = 'tcp';
+        srcPort = pkt.srcPort;
+        dstPort = pkt.dstPort;
+        break;
+      case IPPROTO_UDP:
+        if (pkt.l4CapturedLength < 8) return;
+        proto = 'udp';
+        srcPort = pkt.srcPort;
+        dstPort = pkt.dstPort;
+        break;
+      case IPPROTO_ICMP:
+      case IPPROTO_ICMPV6:
+        if (pkt.l4CapturedLength < 8) return;
+        proto = 'icmp';
+        icmpPorts(pkt.icmpType, pkt.icmpCode, pkt.protocol === IPPROTO_ICMPV6, this.icmp);
+        srcPort = this.icmp.srcPort;
+        dstPort = this.icmp.dstPort;
+        oneWay = this.icmp.oneWay;
+        break;
+      default:
+        return;
+    }
+    const now = pkt.time;
+    this.advanceTime(now);
+    this.nowSec = pkt.tsSec;
+    this.nowUsec = pkt.tsUsec;
+
+    const key = flowHash(pkt, srcPort, dstPort);
+    let conn = this.find(key, pkt, srcPort, dstPort);
+    if (conn && conn.tcp && conn.tcp.isReuse(pkt, now)) {
+      this.removeConnection(conn);
+      conn = undefined;
+    }
+    if (!conn) conn = this.createConnection(key, pkt, proto, srcPort, dstPort, oneWay);
+    conn.networkTime = now;
+    const isOrig = conn.isFromOrig(pkt.data, pkt.srcAddrOffset, srcPort);
+    if (proto === 'tcp') this.processTcp(conn, isOrig, pkt, now);
+    else if (proto === 'udp') this.processUdp(conn, isOrig, pkt, now);
+    else this.processIcmp(conn, isOrig, pkt, now);
+  }
+
+  /** Network time advanced (packet clock): fires due timers, expiring idle connections. */
+  advanceTime(tsSec: number): void {
+    if (tsSec > this.now) this.now = tsSec;
+    for (;;) {
+      const timer = this.timers.popDue(this.now);
+      if (!timer) return;
+      const conn = timer.target;
+      if (conn.removed) continue;
+      if (timer.kind === TimerKind.Inactivity) {
+        if (timer.generation !== conn.sessionTimerGeneration) continue;
+        const idleUntil = conn.lastTime + conn.inactivityTimeout;
+        if (idleUntil <= timer.due) this.removeConnection(conn);
+        else this.timers.add(idleUntil, conn, TimerKind.Inactivity, timer.generation);
+        continue;
+      }
+      if (timer.generation !== conn.tcpTimerGeneration || !conn.tcp) continue;
+      if (conn.tcp.timerFired(timer.kind, timer.due)) this.removeConnection(conn);
+    }
+  }
+
+  /** End of input: every open connection ends now (in creation order). */
+  flushAll(): void {
+    for (const conn of [...this.live]) this.removeConnection(conn);
+    this.timers.clear();
+  }
+
+  stats(): { active: number; total: number } {
+    return { active: this.live.size, total: this.total };
+  }
+
+  private find(key: number, pkt: DecodedPacket, srcPort: number, dstPort: number): Connection | undefined {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return undefined;
+    for (const conn of bucket) {
+      if (conn.ipVersion === pkt.ipVersion && conn.ipProto === pkt.protocol &&
+          conn.matches(pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort)) {
+        return conn;
+      }
+    }
+    return undefined;
+  }
+
+  private createConnection(key: number, pkt: DecodedPacket, proto: TransportProto, srcPort: number, dstPort: number,
+    oneWay: boolean): Connection {
+    const version = pkt.ipVersion as 4 | 6;
+    const conn = new Connection(this.host, this.uids.next(), proto, pkt.protocol, version,
+      pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
+      formatAddress(pkt.data, pkt.srcAddrOffset, version), formatAddress(pkt.data, pkt.dstAddrOffset, version),
+      oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan, this.opts.localNets);
+    conn.bucketKey = key;
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.push(conn);
+    else this.buckets.set(key, [conn]);
+    this.live.add(conn);
+    this.total++;
+
+    if (this.shouldFlip(proto, pkt, srcPort, dstPort) && !isBroadcast(pkt, version)) conn.flipRoles();
+    if (proto === 'tcp') {
+      conn.tcp = new TcpSession(conn, {
+        timeouts: { ...this.timeouts },
+        maxReassemblyBytes: this.opts.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
+        reportGapsForPartial: this.opts.reportGapsForPartial ?? false,
+      });
+    } else {
+      conn.setInactivityTimeout(proto === 'udp' ? this.timeouts.udpInactivity : this.timeouts.icmpInactivity);
+    }
+    if (proto === 'tcp' || proto === 'udp') {
+      const transport: AnalyzerTransport = proto;
+      for (const analyzer of this.opts.analyzers.forConnection(transport, conn.respPort)) {
+        try {
+          conn.analyzers.push(analyzer.create(conn.analyzerContext()));
+        } catch (err) {
+          conn.weird('analyzer_create_failed', `${analyzer.name}: ${(err as Error).message}`);
+        }
+      }
+    }
+    return conn;
+  }
+
+  /** Zeek's WantConnection role guess for a connection whose first packet is not a plain SYN (TCP) or any UDP. */
+  private shouldFlip(proto: TransportProto, pkt: DecodedPacket, srcPort: number, dstPort: number): boolean {
+    const registry = this.opts.analyzers;
+    if (proto === 'udp') return registry.isLikelyServerPort('udp', srcPort) && !registry.isLikelyServerPort('udp', dstPort);
+    if (proto !== 'tcp') return false;
+    const flags = pkt.tcpFlags;
+    if ((flags & TCP_SYN) && !(flags & TCP_ACK)) return false;
+    if (!registry.isLikelyServerPort('tcp', srcPort)) return false;
+    // Both plausible servers: flip only for non-SYN-ACKs (stealth scans) towards the higher port.
+    if (registry.isLikelyServerPort('tcp', dstPort)) return !(flags & TCP_SYN) && srcPort < dstPort;
+    return true;
+  }
+
+  private processTcp(conn: Connection, isOrig: boolean, pkt: DecodedPacket, now: number): void {
+    const tcp = conn.tcp as TcpSession;
+    if (this.opts.checksum && this.opts.checksum(pkt) === false) {
+      tcp.badChecksum(isOrig);
+      return;
+    }
+    const direction = tcp.process(isOrig, pkt, now);
+    conn.countPacket(direction, pkt.ipTotalLength);
+  }
+
+  private processUdp(conn: Connection, isOrig: boolean, pkt: DecodedPacket, now: number): void {
+    // Zeek counts UDP packets before it checks the checksum.
+    conn.countPacket(isOrig, pkt.ipTotalLength);
+    if (this.opts.checksum && this.opts.checksum(pkt) === false) {
+      conn.weird('bad_UDP_checksum', '', 'UDP');
+      scaledHistoryEntry(conn, isOrig ? 'C' : 'c', conn.checksumCounts, conn.checksumThresholds, isOrig ? 0 : 1);
+      return;
+    }
+    const len = pkt.l4Length;
+    const udpLength = pkt.data.readUInt16BE(pkt.l4Offset + 4);
+    if (udpLength !== len) conn.weird('UDP_datagram_length_mismatch', `${udpLength} != ${len}`, 'UDP');
+    conn.lastTime = now;
+    conn.checkHistory(isOrig ? 1 : 2, isOrig ? 'D' : 'd');
+    const payload = udpLength - 8;
+    if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
+    else conn.respSize = conn.respSize < 0 ? payload : conn.respSize + payload;
+    if (conn.analyzers.length > 0) {
+      const length = Math.min(pkt.payloadCapturedLength, pkt.payloadLength);
+      for (const analyzer of conn.analyzers) analyzer.deliverPacket?.(isOrig, pkt.data, pkt.payloadOffset, length);
+    }
+  }
+
+  private processIcmp(conn: Connection, isOrig: boolean, pkt: DecodedPacket, now: number): void {
+    if (this.opts.checksum && this.opts.checksum(pkt) === false) {
+      conn.weird('bad_ICMP_checksum', '', 'ICMP');
+      return;
+    }
+    conn.lastTime = now;
+    const payload = pkt.l4Length - 8;
+    if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
+    else conn.respSize = conn.respSize < 0 ? payload : conn.respSize + payload;
+    conn.countPacket(isOrig, pkt.ipTotalLength);
+  }
+
+  private removeConnection(conn: Connection): void {
+    if (conn.removed) return;
+    conn.removed = true;
+    this.live.delete(conn);
+    const bucket = this.buckets.get(conn.bucketKey);
+    if (bucket) {
+      const index = bucket.indexOf(conn);
+      if (index >= 0) bucket.splice(index, 1);
+      if (bucket.length === 0) this.buckets.delete(conn.bucketKey);
+    }
+    for (const analyzer of conn.analyzers) {
+      try {
+        analyzer.end?.();
+      } catch (err) {
+        conn.weird('analyzer_end_failed', (err as Error).message);
+      }
+    }
+    this.opts.onConnection(conn.toRecord());
+  }
+
+  private emitWeird(conn: Connection, name: string, addl: string, source: string): void {
+    this.opts.onWeird({
+      tsSec: this.nowSec,
+      tsUsec: this.nowUsec,
+      uid: conn.uid,
+      origAddr: conn.origAddr,
+      origPort: conn.origPort,
+      respAddr: conn.respAddr,
+      respPort: conn.respPort,
+      name,
+      addl: addl === '' ? undefined : addl,
+      notice: false,
+      peer: 'zeek',
+      source,
+    });
+  }
+}
+
+/** A symmetric hash of the two (address, port) endpoints and the protocol: both directions land in one bucket. */
+function flowHash(pkt: DecodedPacket, srcPort: number, dstPort: number): number {
+  const width = pkt.ipVersion === 4 ? 4 : 16;
+  const a = endpointHash(pkt.data, pkt.srcAddrOffset, width, srcPort);
+  const b = endpointHash(pkt.data, pkt.dstAddrOffset, width, dstPort);
+  return (Math.imul(a ^ b, 0x9e3779b1) ^ ((a + b) | 0) ^ pkt.protocol) | 0;
+}
+
+function endpointHash(data: Buffer, offset: number, width: number, port: number): number {
+  let h = 0x811c9dc5 ^ port;
+  for (let i = 0; i < width; i++) h = Math.imul(h ^ data[offset + i], 16777619);
+  return h | 0;
+}
+
+function isBroadcast(pkt: DecodedPacket, version: 4 | 6): boolean {
+  if (version !== 4) return false;
+  const d = pkt.data;
+  const o = pkt.dstAddrOffset;
+  return d[o] === 255 && d[o + 1] === 255 && d[o + 2] === 255 && d[o + 3] === 255;
+}

@@ -1,0 +1,279 @@
+// One tracked connection: identity (addresses, ports, who is the originator), Zeek's history string,
+// packet/byte counters, timers and attached analyzers; UDP and ICMP bookkeeping live here, TCP's state
+// machine in TcpSession. Builds the ConnRecord when the connection is removed.
+import type { AnalyzerInstance, ConnectionContext } from '../analyzers/registry';
+import type { ConnRecord, TransportProto } from './conn-record';
+import { tcpConnState, udpConnState } from './conn-state';
+import type { LocalNetworks } from './local-networks';
+import type { TcpSession } from './tcp-session';
+
+export const enum TimerKind {
+  /** Session inactivity (tcp/udp/icmp_inactivity_timeout). */
+  Inactivity = 0,
+  /** TCP: look for an idle half-closed or dead connection (tcp_SYN_timeout, then tcp_session_timer). */
+  TcpExpire = 1,
+  /** TCP: a SYN never answered (tcp_attempt_delay). */
+  TcpAttempt = 2,
+  /** TCP: remove after a full close (tcp_close_delay). */
+  TcpDelete = 3,
+  /** TCP: remove after a RST following a FIN (tcp_reset_delay). */
+  TcpReset = 4,
+}
+
+/** What a connection needs from the table that owns it. */
+export interface ConnectionHost {
+  weird(conn: Connection, name: string, addl: string, source: string): void;
+  addTimer(due: number, conn: Connection, kind: TimerKind, generation: number): void;
+  remove(conn: Connection): void;
+}
+
+/** History letters Zeek logs at 1, 10, 100, ... repeats: bumps the counter and adds `code` on a threshold. */
+export function scaledHistoryEntry(conn: Connection, code: string, counts: number[], thresholds: number[], index: number): void {
+  if (++counts[index] === thresholds[index]) {
+    conn.addHistory(code);
+    thresholds[index] *= 10;
+  }
+}
+
+export class Connection {
+  /** Originator address bytes at 0, responder at 16 (4 or 16 bytes used per address). */
+  readonly addresses = Buffer.alloc(32);
+  origAddr: string;
+  respAddr: string;
+  origPort: number;
+  respPort: number;
+  history = '';
+  /** Which once-only history letters were seen (Zeek's hist_seen; not flipped with the roles, as in Zeek). */
+  histSeen = 0;
+  lastTime: number;
+  origPkts = 0;
+  origIpBytes = 0;
+  respPkts = 0;
+  respIpBytes = 0;
+  missedBytes = 0;
+  readonly services: string[] = [];
+  localOrig: boolean | undefined;
+  localResp: boolean | undefined;
+  didWeird = false;
+  /** UDP/ICMP payload bytes per side; -1 until the side sent something (inactive). */
+  origSize = -1;
+  respSize = -1;
+  readonly checksumCounts = [0, 0];
+  readonly checksumThresholds = [1, 1];
+  tcp: TcpSession | undefined;
+  analyzers: AnalyzerInstance[] = [];
+  private context: ConnectionContext | undefined;
+  inactivityTimeout = 0;
+  /** Timer generations: bumping one cancels every pending timer of that family (lazy cancel). */
+  sessionTimerGeneration = 0;
+  tcpTimerGeneration = 0;
+  removed = false;
+  /** Network time of the packet being processed (for analyzers and weirds). */
+  networkTime: number;
+  /** Flow table bucket this connection is filed under. */
+  bucketKey = 0;
+
+  constructor(
+    readonly host: ConnectionHost,
+    readonly uid: string,
+    readonly proto: TransportProto,
+    readonly ipProto: number,
+    readonly ipVersion: 4 | 6,
+    srcData: Buffer,
+    srcOffset: number,
+    dstData: Buffer,
+    dstOffset: number,
+    srcPort: number,
+    dstPort: number,
+    srcText: string,
+    dstText: string,
+    /** ICMP messages without a reply type match only in the direction first seen. */
+    readonly oneWay: boolean,
+    readonly tsSec: number,
+    readonly tsUsec: number,
+    readonly vlan: number,
+    readonly innerVlan: number,
+    private readonly localNets: LocalNetworks,
+  ) {
+    const width = ipVersion === 4 ? 4 : 16;
+    srcData.copy(this.addresses, 0, srcOffset, srcOffset + width);
+    dstData.copy(this.addresses, 16, dstOffset, dstOffset + width);
+    this.origPort = srcPort;
+    this.respPort = dstPort;
+    this.origAddr = srcText;
+    this.respAddr = dstText;
+    this.lastTime = this.startTime;
+    this.networkTime = this.startTime;
+    this.updateLocality();
+  }
+
+  get startTime(): number {
+    return this.tsSec + this.tsUsec / 1e6;
+  }
+
+  /** Whether a packet from (data[offset], port) comes from the originator. */
+  isFromOrig(data: Buffer, offset: number, port: number): boolean {
+    if (port !== this.origPort) return false;
+    const width = this.ipVersion === 4 ? 4 : 16;
+    for (let i = 0; i < width; i++) if (data[offset + i] !== this.addresses[i]) return false;
+    return true;
+  }
+
+  /** Whether this connection is the one for a packet src -> dst (either direction unless one-way). */
+  matches(src: Buffer, srcOffset: number, dst: Buffer, dstOffset: number, srcPort: number, dstPort: number): boolean {
+    const width = this.ipVersion === 4 ? 4 : 16;
+    if (srcPort === this.origPort && dstPort === this.respPort &&
+        sameBytes(src, srcOffset, this.addresses, 0, width) && sameBytes(dst, dstOffset, this.addresses, 16, width)) {
+      return true;
+    }
+    return !this.oneWay && srcPort === this.respPort && dstPort === this.origPort &&
+      sameBytes(src, srcOffset, this.addresses, 16, width) && sameBytes(dst, dstOffset, this.addresses, 0, width);
+  }
+
+  addHistory(code: string): void {
+    this.history += code;
+  }
+
+  /** Adds `code` the first time `mask` is seen; returns true when it was seen before (Zeek's CheckHistory). */
+  checkHistory(mask: number, code: string): boolean {
+    if ((this.histSeen & mask) === 0) {
+      this.histSeen |= mask;
+      this.addHistory(code);
+      return false;
+    }
+    return true;
+  }
+
+  weird(name: string, addl = '', source = ''): void {
+    this.didWeird = true;
+    this.host.weird(this, name, addl, source);
+  }
+
+  /** Swaps originator and responder (Zeek's Connection::FlipRoles) and logs `^`. */
+  flipRoles(): void {
+    const width = this.ipVersion === 4 ? 4 : 16;
+    for (let i = 0; i < width; i++) {
+      const b = this.addresses[i];
+      this.addresses[i] = this.addresses[16 + i];
+      this.addresses[16 + i] = b;
+    }
+    [this.origAddr, this.respAddr] = [this.respAddr, this.origAddr];
+    [this.origPort, this.respPort] = [this.respPort, this.origPort];
+    [this.origPkts, this.respPkts] = [this.respPkts, this.origPkts];
+    [this.origIpBytes, this.respIpBytes] = [this.respIpBytes, this.origIpBytes];
+    [this.origSize, this.respSize] = [this.respSize, this.origSize];
+    this.tcp?.flipRoles();
+    this.updateLocality();
+    this.addHistory('^');
+  }
+
+  setInactivityTimeout(timeout: number): void {
+    if (timeout === this.inactivityTimeout) return;
+    this.sessionTimerGeneration++;
+    this.inactivityTimeout = timeout;
+    if (timeout > 0) this.host.addTimer(this.lastTime + timeout, this, TimerKind.Inactivity, this.sessionTimerGeneration);
+  }
+
+  addTcpTimer(due: number, kind: TimerKind): void {
+    this.host.addTimer(due, this, kind, this.tcpTimerGeneration);
+  }
+
+  cancelTcpTimers(): void {
+    this.tcpTimerGeneration++;
+  }
+
+  /** Counts one packet for conn.log's *_pkts and *_ip_bytes (Zeek's ConnSize analyzer). */
+  countPacket(isOrig: boolean, ipTotalLength: number): void {
+    if (isOrig) {
+      this.origPkts++;
+      this.origIpBytes += ipTotalLength;
+    } else {
+      this.respPkts++;
+      this.respIpBytes += ipTotalLength;
+    }
+  }
+
+  /** The view of this connection analyzers get (created on first use). */
+  analyzerContext(): ConnectionContext {
+    if (!this.context) {
+      const conn = this;
+      this.context = {
+        get uid() { return conn.uid; },
+        get proto() { return conn.proto === 'udp' ? 'udp' : 'tcp'; },
+        get origAddr() { return conn.origAddr; },
+        get origPort() { return conn.origPort; },
+        get respAddr() { return conn.respAddr; },
+        get respPort() { return conn.respPort; },
+        get networkTime() { return conn.networkTime; },
+        confirmService(name: string): void {
+          const service = name.toLowerCase();
+          if (!conn.services.includes(service)) conn.services.push(service);
+        },
+        weird(name: string, addl?: string): void {
+          conn.weird(name, addl ?? '', '');
+        },
+      };
+    }
+    return this.context;
+  }
+
+  /** The conn.log record for this connection as it stands now. */
+  toRecord(): ConnRecord {
+    const duration = this.lastTime - this.startTime;
+    let origBytes: number;
+    let respBytes: number;
+    let connState: string;
+    if (this.tcp) {
+      origBytes = this.tcp.orig.size();
+      respBytes = this.tcp.resp.size();
+      connState = tcpConnState(this.tcp.orig.state, this.tcp.resp.state, origBytes, respBytes, this.history);
+    } else {
+      origBytes = Math.max(this.origSize, 0);
+      respBytes = Math.max(this.respSize, 0);
+      connState = this.proto === 'udp' ? udpConnState(this.origSize >= 0, this.respSize >= 0) : 'OTH';
+    }
+    // Zeek logs duration and the byte counts only for connections that lasted longer than zero.
+    const lasted = duration > 0;
+    return {
+      tsSec: this.tsSec,
+      tsUsec: this.tsUsec,
+      uid: this.uid,
+      origAddr: this.origAddr,
+      origPort: this.origPort,
+      respAddr: this.respAddr,
+      respPort: this.respPort,
+      proto: this.proto,
+      services: this.services.slice(),
+      duration: lasted ? Math.round(duration * 1e6) / 1e6 : undefined,
+      origBytes: lasted ? origBytes : undefined,
+      respBytes: lasted ? respBytes : undefined,
+      connState,
+      localOrig: this.localOrig,
+      localResp: this.localResp,
+      missedBytes: this.missedBytes,
+      history: this.history,
+      origPkts: this.origPkts,
+      origIpBytes: this.origIpBytes,
+      respPkts: this.respPkts,
+      respIpBytes: this.respIpBytes,
+      tunnelParents: [],
+      vlan: this.vlan === 0 ? undefined : this.vlan,
+      innerVlan: this.innerVlan === 0 ? undefined : this.innerVlan,
+      ipProto: this.ipProto,
+    };
+  }
+
+  private updateLocality(): void {
+    if (!this.localNets.configured) {
+      this.localOrig = this.localResp = undefined;
+      return;
+    }
+    this.localOrig = this.localNets.isLocal(this.addresses, 0, this.ipVersion);
+    this.localResp = this.localNets.isLocal(this.addresses, 16, this.ipVersion);
+  }
+}
+
+function sameBytes(a: Buffer, aOffset: number, b: Buffer, bOffset: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
+  return true;
+}

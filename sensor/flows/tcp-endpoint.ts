@@ -1,0 +1,103 @@
+// One side of a TCP connection as Zeek tracks it (TCP_Endpoint): state, sequence-space bookkeeping (32-bit
+// numbers widened with wrap counts), payload size from sequence numbers, and the per-side history counters.
+import type { TcpReassembler } from './tcp-reassembler';
+
+export const enum TcpState {
+  Inactive = 0,
+  SynSent = 1,
+  SynAckSent = 2,
+  Partial = 3,
+  Established = 4,
+  Closed = 5,
+  Reset = 6,
+}
+
+/** Index into TcpEndpoint.scaledCounts: checksum errors (C), retransmissions (T), zero windows (W), gaps (G). */
+export const enum ScaledLetter {
+  Checksum = 0,
+  Retransmit = 1,
+  ZeroWindow = 2,
+  Gap = 3,
+}
+
+const TWO_POW_32 = 4294967296;
+
+/** Signed distance a - b in 32-bit sequence space (Zeek's seq_delta). */
+export function seqDelta(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+export function isHandshake(state: TcpState): boolean {
+  return state === TcpState.Inactive || state === TcpState.SynSent || state === TcpState.SynAckSent;
+}
+
+export class TcpEndpoint {
+  state: TcpState = TcpState.Inactive;
+  prevState: TcpState = TcpState.Inactive;
+  peer!: TcpEndpoint;
+  /** Initial sequence number (as if a SYN was seen), 0..2^32-1. */
+  startSeq = 0;
+  /** Sequence number after the last one sent, and the highest ack the peer sent for this side's data. */
+  lastSeq = 0;
+  ackSeq = 0;
+  seqWraps = 0;
+  ackWraps = 0;
+  finCount = 0;
+  rstCount = 0;
+  /** Relative sequence number just past the FIN. */
+  finSeq = 0;
+  didClose = false;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
+  lastTime = 0;
+  /** Repeat counters and thresholds for the letters logged again at 10, 100, 1000... repeats (see ScaledLetter). */
+  readonly scaledCounts = [0, 0, 0, 0];
+  readonly scaledThresholds = [1, 1, 1, 1];
+  reassembler: TcpReassembler | undefined;
+  didEof = false;
+
+  constructor(public isOrig: boolean) {}
+
+  initStartSeq(seq: number): void {
+    this.startSeq = seq >>> 0;
+  }
+
+  updateLastSeq(seq: number): void {
+    if (seq < this.lastSeq) this.seqWraps++;
+    this.lastSeq = seq;
+  }
+
+  updateAckSeq(seq: number): void {
+    if (seq < this.ackSeq) this.ackWraps++;
+    this.ackSeq = seq;
+  }
+
+  /** `seq` widened by `wraps` and made relative to the initial sequence number. */
+  toRelative(seq: number, wraps: number): number {
+    return wraps * TWO_POW_32 + seq - this.startSeq;
+  }
+
+  /** True when none of this side's data was acknowledged (one octet allowed for the SYN). */
+  noDataAcked(): boolean {
+    const ack = this.ackWraps * TWO_POW_32 + this.ackSeq;
+    return ack === this.startSeq || ack === this.startSeq + 1;
+  }
+
+  /** Payload bytes sent, from sequence numbers (Zeek's TCP_Endpoint::Size). */
+  size(): number {
+    if (this.prevState === TcpState.SynSent && this.state === TcpState.Reset &&
+        this.peer.state === TcpState.Inactive && !this.noDataAcked()) {
+      // A half-open connection discovered and aborted: its sequence numbers say nothing about data.
+      return 0;
+    }
+    const last = this.seqWraps * TWO_POW_32 + this.lastSeq;
+    const ack = this.ackWraps * TWO_POW_32 + this.ackSeq;
+    let size = (last > ack ? last : ack) - this.startSeq;
+    // The SYN and FIN each take one sequence number but are no payload.
+    if (size !== 0) size--;
+    if (this.finCount > 0 && size !== 0) size--;
+    // Zeek computes this in unsigned 64-bit arithmetic; a negative value cannot be logged sensibly.
+    return size < 0 ? 0 : size;
+  }
+}

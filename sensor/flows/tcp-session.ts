@@ -1,0 +1,638 @@
+// Zeek's TCP connection semantics for one connection (TCPSessionAdapter): endpoint state machine, history
+// letters, sequence/ack bookkeeping, role flips, close/reset handling with its timers, TCP weirds, and
+// per-direction reassembly feeding analyzers and counting content gaps (missed_bytes).
+import type { DecodedPacket } from '../decode/decoded-packet';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from '../decode/decoded-packet';
+import type { ConnTimeouts } from './conn-timeouts';
+import { Connection, scaledHistoryEntry, TimerKind } from './connection';
+import { isHandshake, ScaledLetter, seqDelta, TcpEndpoint, TcpState } from './tcp-endpoint';
+import { TcpReassembler } from './tcp-reassembler';
+
+export interface TcpOptions {
+  timeouts: ConnTimeouts;
+  /** Per-direction cap on buffered out-of-order bytes; beyond it the stream skips ahead over the hole. */
+  maxReassemblyBytes: number;
+  /** Zeek's report_gaps_for_partial. */
+  reportGapsForPartial: boolean;
+}
+
+const ORIG_SEEN = 1;
+const RESP_SEEN = 2;
+const TOO_LARGE_SEQ_DELTA = 1048576;
+const MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS = 16384;
+
+const HIST_SYN = 0x1;
+const HIST_FIN = 0x2;
+const HIST_RST = 0x4;
+const HIST_FIN_RST = 0x8;
+const HIST_DATA = 0x10;
+const HIST_ACK = 0x20;
+const HIST_MULTI_FLAG = 0x40;
+
+export class TcpSession {
+  orig: TcpEndpoint;
+  resp: TcpEndpoint;
+  private isPartial = false;
+  private firstPacketSeen = 0;
+  private closeDeferred = false;
+  private deferredGenEvent = false;
+  /** False once Zeek would consider the connection finished, reset or timed out (timers then stop acting). */
+  isActive = true;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly opts: TcpOptions,
+  ) {
+    this.orig = new TcpEndpoint(true);
+    this.resp = new TcpEndpoint(false);
+    this.orig.peer = this.resp;
+    this.resp.peer = this.orig;
+    // Zeek reassembles every TCP connection from its first packet (dpd_reassemble_first_packets).
+    this.orig.reassembler = this.makeReassembler(this.orig);
+    this.resp.reassembler = this.makeReassembler(this.resp);
+    conn.setInactivityTimeout(opts.timeouts.udpInactivity);
+    conn.addTcpTimer(conn.startTime + opts.timeouts.synTimeout, TimerKind.TcpExpire);
+  }
+
+  private makeReassembler(endpoint: TcpEndpoint): TcpReassembler {
+    return new TcpReassembler({
+      deliver: (_seq, data, offset, length) => {
+        const isOrig = endpoint.isOrig;
+        for (const analyzer of this.conn.analyzers) analyzer.deliverStream?.(isOrig, data, offset, length);
+      },
+      gap: (_seq, length) => this.gap(endpoint, length),
+    }, this.opts.maxReassemblyBytes);
+  }
+
+  /** Zeek's FlipRoles on the adapter: swap endpoints and which side was seen first. */
+  flipRoles(): void {
+    const old = this.resp;
+    this.resp = this.orig;
+    this.orig = old;
+    this.orig.isOrig = !this.orig.isOrig;
+    this.resp.isOrig = !this.resp.isOrig;
+    this.firstPacketSeen = ((this.firstPacketSeen & ORIG_SEEN) ? RESP_SEEN : 0) | ((this.firstPacketSeen & RESP_SEEN) ? ORIG_SEEN : 0);
+    this.isPartial = false;
+  }
+
+  /** A packet whose checksum is known to be bad: Zeek drops it after noting C/c and the weird. */
+  badChecksum(isOrig: boolean): void {
+    const endpoint = isOrig ? this.orig : this.resp;
+    this.conn.weird('bad_TCP_checksum', '', 'TCP');
+    scaledHistoryEntry(this.conn, endpoint.isOrig ? 'C' : 'c', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Checksum);
+  }
+
+  /** Zeek's IsReuse: a new SYN on a known 5-tuple that starts a new connection. */
+  isReuse(pkt: DecodedPacket, now: number): boolean {
+    const flags = pkt.tcpFlags;
+    if (!(flags & TCP_SYN)) return false;
+    let connOrig = this.orig;
+    if (flags & TCP_ACK) {
+      if (this.orig.state !== TcpState.Inactive) return false;
+      connOrig = this.resp;
+    }
+    const baseSeq = pkt.tcpSeq >>> 0;
+    if (this.isActive) {
+      if (baseSeq === connOrig.startSeq) return false;
+      if (!(flags & TCP_ACK) && connOrig.state === TcpState.SynAckSent && this.resp.state === TcpState.Inactive &&
+          baseSeq === this.resp.startSeq) {
+        return false;
+      }
+      this.conn.weird(connOrig.state === TcpState.SynSent ? 'SYN_seq_jump' : 'active_connection_reuse');
+    } else if (((this.orig.state !== TcpState.Inactive && !this.orig.didClose) ||
+                (this.resp.state !== TcpState.Inactive && !this.resp.didClose)) &&
+               this.orig.state !== TcpState.Reset && this.resp.state !== TcpState.Reset) {
+      this.conn.weird('active_connection_reuse');
+    } else if (now - this.conn.lastTime < this.opts.timeouts.connectionLinger &&
+               this.orig.state !== TcpState.Reset && this.resp.state !== TcpState.Reset) {
+      this.conn.weird('premature_connection_reuse');
+    }
+    return true;
+  }
+
+  /**
+   * Processes one TCP packet (Zeek's TCPSessionAdapter::Process). Returns the direction after processing:
+   * the connection may flip roles on this packet (SYN-ACK first, then data or ACK).
+   */
+  process(isOrig: boolean, pkt: DecodedPacket, now: number): boolean {
+    const flags = pkt.tcpFlags;
+    const syn = (flags & TCP_SYN) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    const baseSeq = pkt.tcpSeq >>> 0;
+    const ackSeq = pkt.tcpAck >>> 0;
+    const len = pkt.payloadLength;
+    const endpoint = isOrig ? this.orig : this.resp;
+    const peer = endpoint.peer;
+    const originatorBefore = this.orig;
+
+    this.setPartialStatus(flags, endpoint.isOrig);
+    let segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+    if (rst) segLen -= len;
+    const seqOnePastSegment = (baseSeq + segLen) >>> 0;
+    this.initEndpoint(endpoint, flags, baseSeq, seqOnePastSegment);
+
+    const underflow = { value: false };
+    const relSeq = this.relativeSeq(endpoint, baseSeq, endpoint.lastSeq, endpoint.seqWraps, underflow);
+    if (underflow.value && !rst) this.conn.weird('TCP_seq_underflow_or_misorder', '', 'TCP');
+
+    this.updateHistory(flags, endpoint, relSeq, len);
+    if (pkt.tcpWindow === 0 && !rst && peer.state !== TcpState.Closed && endpoint.state !== TcpState.Reset) {
+      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'W' : 'w', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.ZeroWindow);
+    }
+    if (!this.orig.didClose || !this.resp.didClose) this.conn.lastTime = now;
+
+    if (syn) {
+      if (rst) this.conn.weird('TCP_christmas', '', 'TCP');
+      if (flags & TCP_URG) this.conn.weird('baroque_SYN', '', 'TCP');
+      if (len > 0) this.conn.weird('SYN_with_data', '', 'TCP');
+      const scale = windowScaleOption(pkt);
+      if (scale > 14 && !this.conn.didWeird) this.conn.weird('TCP_scale_range', String(scale), 'TCP');
+    }
+    if (fin) {
+      endpoint.finCount++;
+      endpoint.finSeq = relSeq + segLen;
+    }
+    if (rst) endpoint.rstCount++;
+
+    let relAck = 0;
+    if (ack) {
+      if (peer.state === TcpState.Inactive) {
+        relAck = 1;
+        this.initPeer(peer, endpoint, flags, ackSeq);
+      } else {
+        const ackUnderflow = { value: false };
+        relAck = this.relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps, ackUnderflow);
+        if (ackUnderflow.value) {
+          relAck = 0;
+          this.conn.weird('TCP_ack_underflow_or_misorder', '', 'TCP');
+        } else if (!rst) {
+          const deltaAck = seqDelta(ackSeq, peer.ackSeq);
+          if (ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) {
+            // More likely a broken ack than a huge connection landing on 0.
+          } else if (deltaAck > 0) {
+            peer.updateAckSeq(ackSeq);
+          }
+        }
+      }
+    }
+
+    const deltaLast = this.updateLastSeq(endpoint, seqOnePastSegment, flags, len);
+    endpoint.lastTime = now;
+    const close = { doClose: false, genEvent: false };
+    this.updateStateMachine(now, endpoint, peer, baseSeq, ackSeq, len, deltaLast, isOrig, flags, close);
+
+    if (ack) this.ackReceived(peer, relAck);
+
+    // Remember which sides were seen (Zeek does this with the direction the packet arrived in).
+    this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+
+    const relDataSeq = syn ? relSeq + 1 : relSeq;
+    if (len > 0 && pkt.payloadCapturedLength >= len && !rst && !underflow.value) {
+      this.dataSent(endpoint, relDataSeq, pkt);
+    }
+    this.checkEof(endpoint);
+    if (close.doClose) this.connectionClosed(endpoint, peer, close.genEvent);
+
+    return originatorBefore === this.orig ? isOrig : !isOrig;
+  }
+
+  private setPartialStatus(flags: number, isOrig: boolean): void {
+    if (isOrig) {
+      if (!(this.firstPacketSeen & ORIG_SEEN)) this.isPartial = !(flags & TCP_SYN) || (flags & TCP_ACK) !== 0;
+    } else if (!(this.firstPacketSeen & RESP_SEEN) && !this.isPartial) {
+      this.isPartial = !(flags & TCP_SYN);
+    }
+  }
+
+  private initEndpoint(endpoint: TcpEndpoint, flags: number, firstSegSeq: number, lastSeq: number): void {
+    const syn = (flags & TCP_SYN) !== 0;
+    switch (endpoint.state) {
+      case TcpState.Inactive:
+        if (syn) {
+          endpoint.ackSeq = firstSegSeq;
+          endpoint.initStartSeq(firstSegSeq);
+        } else {
+          // A partial connection: number bytes as though a SYN had been seen.
+          endpoint.ackSeq = (firstSegSeq - 1) >>> 0;
+          endpoint.initStartSeq(firstSegSeq - 1);
+          lastSeq = firstSegSeq;
+        }
+        endpoint.lastSeq = lastSeq;
+        break;
+      case TcpState.SynSent:
+      case TcpState.SynAckSent:
+        if (syn && firstSegSeq !== endpoint.startSeq) {
+          this.conn.weird('SYN_seq_jump');
+          this.reinitSeq(endpoint, firstSegSeq, lastSeq);
+        }
+        break;
+      case TcpState.Established:
+      case TcpState.Partial:
+        if (syn) {
+          if (endpoint.size() > 0) this.conn.weird('SYN_inside_connection');
+          if (firstSegSeq !== endpoint.startSeq) this.conn.weird('SYN_seq_jump');
+          this.reinitSeq(endpoint, firstSegSeq, lastSeq);
+        }
+        break;
+      case TcpState.Reset:
+        // A SYN after a RST that initialised the numbers: the RST may have been spoofed, start over.
+        if (syn && endpoint.prevState === TcpState.Inactive) this.reinitSeq(endpoint, firstSegSeq, lastSeq);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private reinitSeq(endpoint: TcpEndpoint, firstSegSeq: number, lastSeq: number): void {
+    endpoint.initStartSeq(firstSegSeq);
+    endpoint.ackSeq = firstSegSeq;
+    endpoint.lastSeq = lastSeq;
+  }
+
+  private relativeSeq(endpoint: TcpEndpoint, curBase: number, last: number, wraps: number, underflow: { value: boolean }): number {
+    let delta = seqDelta(curBase, last);
+    if (delta < 0) {
+      if (wraps && curBase > last) wraps--;
+    } else if (delta > 0) {
+      if (curBase < last) wraps++;
+    }
+    if (wraps === 0) {
+      delta = seqDelta(curBase, endpoint.startSeq);
+      if (delta < 0) underflow.value = true;
+      return delta;
+    }
+    return endpoint.toRelative(curBase, wraps);
+  }
+
+  private updateHistory(flags: number, endpoint: TcpEndpoint, relSeq: number, len: number): void {
+    const syn = (flags & TCP_SYN) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    const bitsSet = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (bitsSet > 1) {
+      if (fin && rst) this.checkHistory(endpoint, HIST_FIN_RST, 'I');
+      else this.checkHistory(endpoint, HIST_MULTI_FLAG, 'Q');
+    } else if (bitsSet === 1) {
+      if (syn) {
+        const code = flags & TCP_ACK ? 'H' : 'S';
+        if (this.checkHistory(endpoint, HIST_SYN, code) && relSeq !== endpoint.histLastSyn) this.addHistory(endpoint, code);
+        endpoint.histLastSyn = relSeq;
+      }
+      if (fin) {
+        // A FIN's sequence number counts from the end of the data it carries.
+        if (this.checkHistory(endpoint, HIST_FIN, 'F') && relSeq + len !== endpoint.histLastFin) this.addHistory(endpoint, 'F');
+        endpoint.histLastFin = relSeq + len;
+      }
+      if (rst) {
+        if (this.checkHistory(endpoint, HIST_RST, 'R') && relSeq !== endpoint.histLastRst) this.addHistory(endpoint, 'R');
+        endpoint.histLastRst = relSeq;
+      }
+    } else if (len) {
+      this.checkHistory(endpoint, HIST_DATA, 'D');
+    } else if (flags & TCP_ACK) {
+      this.checkHistory(endpoint, HIST_ACK, 'A');
+    }
+  }
+
+  /** Zeek's TCP_Endpoint::CheckHistory, including the flip of a connection that began with a SYN-ACK. */
+  private checkHistory(endpoint: TcpEndpoint, mask: number, code: string): boolean {
+    if ((code === 'A' || code === 'D') && this.conn.history === 'H') {
+      // Productive traffic after an initial SYN-ACK: its sender was the responder, flip and pretend the SYN was seen.
+      this.conn.flipRoles();
+      this.conn.history = '^h';
+      this.firstPacketSeen |= ORIG_SEEN;
+    }
+    if (!endpoint.isOrig) {
+      mask <<= 16;
+      code = code.toLowerCase();
+    }
+    return this.conn.checkHistory(mask, code);
+  }
+
+  private addHistory(endpoint: TcpEndpoint, code: string): void {
+    this.conn.addHistory(endpoint.isOrig ? code : code.toLowerCase());
+  }
+
+  private initPeer(peer: TcpEndpoint, endpoint: TcpEndpoint, flags: number, ackSeq: number): void {
+    if (!(flags & (TCP_SYN | TCP_FIN | TCP_RST))) {
+      if (endpoint.state === TcpState.SynSent || endpoint.state === TcpState.SynAckSent ||
+          endpoint.state === TcpState.Established) {
+        // We sent a SYN that did not rouse the other side, yet we acknowledge its data.
+        if (!this.conn.didWeird) this.conn.weird('possible_split_routing');
+      }
+    }
+    const guessed = (ackSeq - 1) >>> 0;
+    peer.initStartSeq(guessed);
+    peer.ackSeq = guessed;
+    peer.lastSeq = guessed;
+  }
+
+  private updateLastSeq(endpoint: TcpEndpoint, lastSeq: number, flags: number, len: number): number {
+    const deltaLast = seqDelta(lastSeq, endpoint.lastSeq);
+    if ((flags & (TCP_SYN | TCP_RST)) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
+      // Outlandish SYN/RST sequence numbers are not trusted.
+    } else if ((flags & TCP_FIN) && endpoint.lastSeq === ((endpoint.startSeq + 1) >>> 0)) {
+      // Only SYN and FIN seen: trust the FIN even if it looks old (> 2 GB connections).
+      endpoint.updateLastSeq(lastSeq);
+    } else if (endpoint.state === TcpState.Reset) {
+      // After a RST, later sequence numbers are not trusted.
+    } else if (deltaLast > 0) {
+      endpoint.updateLastSeq(lastSeq);
+    } else if (len > 0) {
+      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'T' : 't', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Retransmit);
+    }
+    return deltaLast;
+  }
+
+  private setState(endpoint: TcpEndpoint, state: TcpState): void {
+    if (state === endpoint.state) return;
+    // Finishing the handshake switches to the long TCP inactivity timeout.
+    if (!isHandshake(state) && isHandshake(endpoint.state) && isHandshake(endpoint.peer.state)) {
+      this.conn.setInactivityTimeout(this.opts.timeouts.tcpInactivity);
+    }
+    endpoint.prevState = endpoint.state;
+    endpoint.state = state;
+  }
+
+  private updateStateMachine(now: number, endpoint: TcpEndpoint, peer: TcpEndpoint, baseSeq: number, ackSeq: number,
+    len: number, deltaLast: number, isOrig: boolean, flags: number, close: { doClose: boolean; genEvent: boolean }): void {
+    const syn = (flags & TCP_SYN) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    switch (endpoint.state) {
+      case TcpState.Inactive:
+        this.updateInactiveState(now, endpoint, peer, baseSeq, ackSeq, len, isOrig, flags, close);
+        break;
+      case TcpState.SynSent:
+      case TcpState.SynAckSent:
+        if (syn) {
+          if (isOrig) {
+            if (ack && !fin && !rst && endpoint.state !== TcpState.SynAckSent) this.conn.weird('repeated_SYN_with_ack', '', 'TCP');
+          } else if (!ack && endpoint.state !== TcpState.SynSent) {
+            this.conn.weird('repeated_SYN_reply_wo_ack', '', 'TCP');
+          }
+        }
+        if (fin) {
+          if (peer.state === TcpState.Inactive || peer.state === TcpState.SynSent) this.conn.weird('inappropriate_FIN', '', 'TCP');
+          this.setState(endpoint, TcpState.Closed);
+          close.doClose = close.genEvent = true;
+        }
+        if (rst) {
+          this.setState(endpoint, TcpState.Reset);
+          this.isActive = false;
+          close.doClose = true;
+        } else if (len > 0) {
+          this.conn.weird('data_before_established', '', 'TCP');
+        }
+        break;
+      case TcpState.Established:
+      case TcpState.Partial:
+        if (syn && endpoint.state === TcpState.Partial && peer.state === TcpState.Inactive && !ack) {
+          this.conn.weird('SYN_after_partial', '', 'TCP');
+          this.setState(endpoint, TcpState.SynSent);
+        }
+        if (fin && !rst) {
+          this.setState(endpoint, TcpState.Closed);
+          // A FIN followed by a RST from the peer was a normal close after all.
+          if (peer.state === TcpState.Reset && peer.prevState === TcpState.Closed) this.setState(peer, TcpState.Closed);
+          close.doClose = close.genEvent = true;
+        }
+        if (rst) {
+          this.setState(endpoint, TcpState.Reset);
+          close.doClose = true;
+          if (peer.state !== TcpState.Reset || peer.prevState !== TcpState.Established) this.isActive = false;
+        }
+        break;
+      case TcpState.Closed:
+        if (syn) this.conn.weird('SYN_after_close', '', 'TCP');
+        if (fin && deltaLast > 0) this.conn.weird('FIN_advanced_last_seq', '', 'TCP');
+        if (rst && endpoint.peer.state !== TcpState.Closed) {
+          this.setState(endpoint, TcpState.Reset);
+          if (!endpoint.didClose) close.doClose = true;
+          this.conn.addTcpTimer(now + this.opts.timeouts.resetDelay, TimerKind.TcpReset);
+        }
+        break;
+      case TcpState.Reset:
+        if (syn) this.conn.weird('SYN_after_reset', '', 'TCP');
+        if (fin) this.conn.weird('FIN_after_reset', '', 'TCP');
+        if (len > 0 && !rst) this.conn.weird('data_after_reset', '', 'TCP');
+        break;
+    }
+  }
+
+  private updateInactiveState(now: number, endpoint: TcpEndpoint, peer: TcpEndpoint, baseSeq: number, ackSeq: number,
+    len: number, isOrig: boolean, flags: number, close: { doClose: boolean; genEvent: boolean }): void {
+    const syn = (flags & TCP_SYN) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    if (syn) {
+      if (isOrig) {
+        if (ack) {
+          this.conn.weird('connection_originator_SYN_ack', '', 'TCP');
+          this.setState(endpoint, TcpState.SynAckSent);
+        } else {
+          this.setState(endpoint, TcpState.SynSent);
+        }
+        this.conn.addTcpTimer(now + this.opts.timeouts.attemptDelay, TimerKind.TcpAttempt);
+      } else {
+        if (ack) {
+          if (peer.state !== TcpState.Inactive && peer.state !== TcpState.Partial &&
+              !seqBetween(ackSeq, peer.startSeq, peer.lastSeq)) {
+            this.conn.weird('bad_SYN_ack', '', 'TCP');
+          }
+        } else if (peer.state === TcpState.SynAckSent && baseSeq === endpoint.startSeq) {
+          // SYN and SYN-ACK arrived in reverse order: flip and establish.
+          this.isPartial = false;
+          this.conn.flipRoles();
+          this.setState(peer, TcpState.Established);
+          this.firstPacketSeen |= ORIG_SEEN;
+        } else {
+          this.conn.weird('simultaneous_open', '', 'TCP');
+        }
+        if (peer.state === TcpState.SynSent) this.setState(peer, TcpState.Established);
+        else if (peer.state === TcpState.Inactive) this.conn.weird('unsolicited_SYN_response', '', 'TCP');
+        this.setState(endpoint, TcpState.Established);
+      }
+    }
+    if (fin) {
+      this.setState(endpoint, TcpState.Closed);
+      close.doClose = close.genEvent = true;
+      if (peer.state !== TcpState.Partial && !syn) this.conn.weird('spontaneous_FIN', '', 'TCP');
+    }
+    if (rst) {
+      this.setState(endpoint, TcpState.Reset);
+      let isReject = false;
+      if (isOrig) {
+        // Our peer is established, so we saw its SYN-ACK but no SYN: a reverse scan answered by a RST.
+        if (peer.state === TcpState.Established) isReject = true;
+      } else if (peer.state === TcpState.SynSent || peer.state === TcpState.SynAckSent) {
+        isReject = true;
+      }
+      close.doClose = true;
+      close.genEvent = !isReject;
+      if (!isReject && peer.state === TcpState.Inactive) this.conn.weird('spontaneous_RST', '', 'TCP');
+    }
+    if (endpoint.state === TcpState.Inactive) {
+      if (!isOrig && len === 0 && this.orig.state === TcpState.SynSent) {
+        // Some stacks ack a SYN before sending their SYN-ACK; that ack does not make a partial connection.
+      } else if (ack && peer.state === TcpState.Established) {
+        // We missed the initial SYN but saw the SYN-ACK; this ACK establishes the connection.
+        this.setState(endpoint, TcpState.Established);
+        this.isPartial = false;
+        this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
+      } else {
+        this.setState(endpoint, TcpState.Partial);
+      }
+    }
+  }
+
+  private ackReceived(endpoint: TcpEndpoint, relAck: number): void {
+    const reassembler = endpoint.reassembler;
+    if (!reassembler) return;
+    let seq = relAck;
+    if (endpoint.finCount > 0 && seq >= endpoint.finSeq) seq = endpoint.finSeq - 1;
+    if (!reassembler.trimTo(seq, this.isPartial)) return;
+    this.checkEof(endpoint);
+  }
+
+  private dataSent(endpoint: TcpEndpoint, relDataSeq: number, pkt: DecodedPacket): void {
+    const reassembler = endpoint.reassembler;
+    if (!reassembler) return;
+    const acked = endpoint.toRelative(endpoint.ackSeq, endpoint.ackWraps);
+    reassembler.dataSent(relDataSeq, pkt.data, pkt.payloadOffset, pkt.payloadLength, acked);
+    if (reassembler.skippingDeliveries) return;
+    if (endpoint.noDataAcked() && reassembler.undeliveredBytes() > MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {
+      this.conn.weird('above_hole_data_without_any_acks', '', 'TCP');
+      reassembler.giveUp();
+    }
+  }
+
+  /** A content gap in one direction: Zeek's TCP_Reassembler::Gap. */
+  private gap(endpoint: TcpEndpoint, length: number): void {
+    const clean = isClean(endpoint) && isClean(endpoint.peer);
+    if (clean) {
+      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'G' : 'g', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Gap);
+    }
+    if (this.opts.reportGapsForPartial || clean) this.conn.missedBytes += length;
+    if (length > 0) for (const analyzer of this.conn.analyzers) analyzer.deliverGap?.(endpoint.isOrig, length);
+  }
+
+  /** Whether this side still has data the reassembler has not delivered (Zeek's DataPending). */
+  private dataPending(endpoint: TcpEndpoint): boolean {
+    const reassembler = endpoint.reassembler;
+    if (!reassembler || reassembler.skippingDeliveries) return false;
+    const delivered = endpoint.startSeq + reassembler.deliveredUpTo;
+    const last = endpoint.seqWraps * 4294967296 + endpoint.lastSeq;
+    if (last < delivered) return false;
+    if (delivered !== last - 1 && delivered !== last) return true;
+    return endpoint.state !== TcpState.Reset && (endpoint.peer.reassembler?.hasBlocks ?? false);
+  }
+
+  private checkEof(endpoint: TcpEndpoint): void {
+    if (endpoint.didEof) return;
+    if ((endpoint.finCount > 0 || endpoint.state === TcpState.Closed || endpoint.state === TcpState.Reset) &&
+        !this.dataPending(endpoint)) {
+      endpoint.didEof = true;
+      if (this.closeDeferred) {
+        this.connectionClosed(endpoint, endpoint.peer, this.deferredGenEvent);
+        this.closeDeferred = false;
+      }
+    }
+  }
+
+  private connectionClosed(endpoint: TcpEndpoint, peer: TcpEndpoint, genEvent: boolean): void {
+    if (this.dataPending(endpoint)) {
+      // Data still to deliver: close once it is (or the connection ends).
+      this.closeDeferred = true;
+      if (!this.deferredGenEvent) this.deferredGenEvent = genEvent;
+      return;
+    }
+    this.closeDeferred = false;
+    if (endpoint.didClose) return;
+    endpoint.didClose = true;
+    const closeComplete = endpoint.state === TcpState.Reset || peer.didClose || peer.state === TcpState.Inactive;
+    if (closeComplete) {
+      if (endpoint.prevState !== TcpState.Inactive || peer.state !== TcpState.Inactive) {
+        if (this.deferredGenEvent) {
+          genEvent = true;
+          this.deferredGenEvent = false;
+        }
+        if (genEvent) this.isActive = false;
+      }
+      this.conn.cancelTcpTimers();
+      this.conn.addTcpTimer(this.conn.lastTime + this.opts.timeouts.closeDelay, TimerKind.TcpDelete);
+    } else if (endpoint.prevState !== TcpState.Inactive) {
+      this.conn.addTcpTimer(this.conn.lastTime + this.opts.timeouts.sessionTimer, TimerKind.TcpExpire);
+    }
+  }
+
+  /** A TCP timer fired at network time `now`; returns true when the connection should be removed. */
+  timerFired(kind: TimerKind, now: number): boolean {
+    const t = this.opts.timeouts;
+    switch (kind) {
+      case TimerKind.TcpExpire: {
+        if (!this.isActive) return false;
+        if (this.conn.lastTime + t.connectionLinger < now) {
+          const o = this.orig;
+          const r = this.resp;
+          if (o.didClose || r.didClose) {
+            if ((o.didClose && r.didClose) || o.state === TcpState.Reset || r.state === TcpState.Reset ||
+                o.state === TcpState.Inactive || r.state === TcpState.Inactive) {
+              this.isActive = false;
+              return true;
+            }
+          }
+          if (r.state === TcpState.Inactive && o.state === TcpState.Inactive) return true;
+        }
+        this.conn.addTcpTimer(now + t.sessionTimer, TimerKind.TcpExpire);
+        return false;
+      }
+      case TimerKind.TcpAttempt:
+        if (!this.isActive) return false;
+        if ((this.orig.state === TcpState.SynSent || this.orig.state === TcpState.SynAckSent) &&
+            this.resp.state === TcpState.Inactive) {
+          this.isActive = false;
+          return true;
+        }
+        return false;
+      case TimerKind.TcpReset:
+        return this.isActive;
+      case TimerKind.TcpDelete:
+        return true;
+      default:
+        return false;
+    }
+  }
+}
+
+function isClean(endpoint: TcpEndpoint): boolean {
+  return endpoint.state === TcpState.Established ||
+    (endpoint.state === TcpState.Closed && endpoint.prevState === TcpState.Established);
+}
+
+/** Whether seq lies in [low, high] in 32-bit sequence space. */
+function seqBetween(seq: number, low: number, high: number): boolean {
+  return seqDelta(seq, low) >= 0 && seqDelta(seq, high) <= 0;
+}
+
+/** The window-scale option's shift count in a SYN, or -1 when absent (options parsed as Zeek does). */
+function windowScaleOption(pkt: DecodedPacket): number {
+  const data = pkt.data;
+  let i = pkt.l4Offset + 20;
+  const end = Math.min(pkt.l4Offset + pkt.tcpHeaderLength, data.length);
+  while (i < end) {
+    const kind = data[i];
+    if (kind === 0) break;
+    if (kind === 1) { i++; continue; }
+    if (i + 1 >= end) break;
+    const length = data[i + 1];
+    if (length === 0 || i + length > end) break;
+    if (kind === 3 && length >= 3) return data[i + 2];
+    i += length;
+  }
+  return -1;
+}

@@ -1,0 +1,67 @@
+// `nsm check` as a real subprocess: its output lines, summary, table and exit status.
+
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { makeTempDir } from './config-test-helpers';
+
+const ROOT = path.join(__dirname, '..', '..', '..', '..');
+const NSM = path.join(ROOT, 'bin', 'nsm');
+
+function nsm(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [NSM, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('nsm check (subprocess)', () => {
+  let dir: string;
+  before(() => {
+    dir = makeTempDir('check');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts the seed config with 28 warnings, exit 0, and lists the 14 files and the action', () => {
+    const r = nsm(['check', '-f', 'rsyslog/60-bro.conf', '--no-work-directory-check']);
+    expect(r.stderr).to.equal('');
+    expect(r.status).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => l.startsWith('rsyslog/60-bro.conf:'))).to.have.length(28);
+    expect(lines[0]).to.equal('rsyslog/60-bro.conf:8: warning: $InputFileName /usr/local/bro/logs/current/conn.log is not followed by $InputRunFileMonitor, so rsyslog 8 does not monitor it; nsm monitors it anyway');
+    expect(lines).to.include('nsm check: 14 files monitored, 1 action, 0 errors, 28 warnings');
+    expect(lines.filter((l) => /^\/usr\/local\/bro\/logs\/current\/\S+\.log\s+bro_\S+:\s+local7\.info\s+stat-bro_/.test(l))).to.have.length(14);
+    expect(lines.some((l) => /^local7\.\*\s+tcp:\/\/127\.0\.0\.1:514\s+lf\s+RSYSLOG_TraditionalForwardFormat$/.test(l))).to.equal(true);
+  });
+
+  it('exits 1 and prints FILE:LINE: error: for a broken config', () => {
+    const f = path.join(dir, 'bad.conf');
+    fs.writeFileSync(f, `$ModLoad imfile\n$InputFileName /a.log\n$InputFileTag a:\n$InputRunFileMonitor\nlocal7.* @@127.0.0.1:99999\n`);
+    const r = nsm(['check', '-f', f]);
+    expect(r.status).to.equal(1);
+    expect(r.stdout.split('\n')).to.include.members([
+      `${f}:5: error: '@@127.0.0.1:99999': bad port '99999' (must be 1..65535)`,
+      'nsm check: 1 file monitored, 0 actions, 1 error, 1 warning',
+    ]);
+  });
+
+  it('-d checks a directory; a missing work directory is an error', () => {
+    const d = path.join(dir, 'rsyslog.d');
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, '10-in.conf'), `module(load="imfile")\nglobal(workDirectory="${dir}/nope")\ninput(type="imfile" File="/a.log" Tag="a:")\n`);
+    fs.writeFileSync(path.join(d, '20-out.conf'), 'local7.* @@(o)127.0.0.1:10514\n');
+    const r = nsm(['check', '-d', d]);
+    expect(r.status).to.equal(1);
+    expect(r.stdout).to.contain(`${path.join(d, '10-in.conf')}:2: error: work directory ${dir}/nope does not exist`);
+    expect(r.stdout).to.contain('nsm check: 1 file monitored, 1 action, 1 error, 0 warnings');
+  });
+
+  it('needs exactly one of -f and -d, and documents both in --help', () => {
+    const none = nsm(['check']);
+    expect(none.status).to.equal(2);
+    expect(none.stderr).to.contain('give exactly one of -f FILE or -d DIR');
+    const help = nsm(['check', '--help']);
+    expect(help.status).to.equal(0);
+    for (const opt of ['-f, --file <file>', '-d, --dir <dir>', '--no-work-directory-check', 'Exit status']) expect(help.stdout).to.contain(opt);
+  });
+});

@@ -1,0 +1,147 @@
+// Sensor throughput: on a large mixed capture (bench/sensor/mixed-capture-builder.ts) measures (a) the bare read
+// (capture reader → no-op handler) and (b) the whole pipeline writing logs, each in its own process so CPU time and
+// peak RSS are its own; prints packets/s and Mbit/s per core (CPU time), the ratio to the bare read and peak RSS.
+// Targets: ≥ 1 Gbit/s per core and ≥ 30% of the bare read. Runs as `zeek -C` (the sources' copies have rewritten
+// addresses and loopback captures carry partial checksums). Size: NSM_BENCH_MB (default 200).
+
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { openCaptureFile } from '../../sensor/capture/open-capture';
+import { LocalNetworks } from '../../sensor/flows/local-networks';
+import { LogWriterSet } from '../../sensor/logs/log-writer-set';
+import { SensorPipeline } from '../../sensor/pipeline';
+import { buildMixedCapture } from './mixed-capture-builder';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), '/work/shared/zeek-cases'];
+
+export interface PhaseResult {
+  phase: 'read' | 'pipeline';
+  packets: number;
+  bytes: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  connections?: number;
+}
+
+export interface SensorBenchResult {
+  capture: { packets: number; bytes: number; repetitions: number; sourcePackets: number };
+  read: PhaseResult;
+  pipeline: PhaseResult;
+  /** Pipeline Mbit/s per core over bare-read Mbit/s per core. */
+  ratioToRead: number;
+  pipelineMbitPerCore: number;
+  meetsTargets: boolean;
+}
+
+/** Runs one phase in this process (the child side). */
+async function runPhase(phase: 'read' | 'pipeline', file: string): Promise<PhaseResult> {
+  const cpu0 = process.cpuUsage();
+  const wall0 = process.hrtime.bigint();
+  let packets = 0;
+  let bytes = 0;
+  let connections: number | undefined;
+  if (phase === 'read') {
+    await openCaptureFile(file).run((_l, _f, _o, capLength) => {
+      packets++;
+      bytes += capLength;
+    });
+  } else {
+    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-bench-logs-'));
+    try {
+      const summary = await new SensorPipeline({
+        source: openCaptureFile(file),
+        logs: new LogWriterSet({ dir: logDir, profile: 'elsa', format: 'ascii' }),
+        localNets: LocalNetworks.zeekDefault(),
+        ignoreChecksums: true,
+      }).run();
+      packets = summary.packets;
+      connections = summary.connections;
+    } finally {
+      fs.rmSync(logDir, { recursive: true, force: true });
+    }
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    phase,
+    packets,
+    bytes,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    wallSeconds: Number(process.hrtime.bigint() - wall0) / 1e9,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    connections,
+  };
+}
+
+function runPhaseInChild(phase: 'read' | 'pipeline', file: string): PhaseResult {
+  const out = execFileSync(process.execPath, [__filename, '--phase', phase, file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop() as string) as PhaseResult;
+}
+
+const mbitPerCore = (bytes: number, cpuSeconds: number): number => (bytes * 8) / 1e6 / Math.max(cpuSeconds, 1e-9);
+
+export async function runSensorBench(opts: { megabytes?: number; log?: (line: string) => void } = {}): Promise<SensorBenchResult> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const megabytes = opts.megabytes ?? Number(process.env.NSM_BENCH_MB ?? 200);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-bench-'));
+  const file = path.join(dir, 'mixed.pcap');
+  try {
+    const capture = await buildMixedCapture(file, megabytes * 1e6, SOURCE_DIRS);
+    log(
+      `sensor bench: ${capture.packets} packets, ${(capture.bytes / 1e6).toFixed(1)} MB ` +
+        `(${capture.sourcePackets} source packets x ${capture.repetitions})`,
+    );
+    const read = runPhaseInChild('read', file);
+    const pipeline = runPhaseInChild('pipeline', file);
+    pipeline.bytes = read.bytes; // the same packets: the reader counted their captured bytes
+    const readRate = mbitPerCore(read.bytes, read.cpuSeconds);
+    const pipeRate = mbitPerCore(pipeline.bytes, pipeline.cpuSeconds);
+    const ratio = pipeRate / readRate;
+    for (const p of [read, pipeline]) {
+      log(
+        `  ${p.phase.padEnd(8)} cpu ${p.cpuSeconds.toFixed(2)} s  wall ${p.wallSeconds.toFixed(2)} s  ` +
+          `${Math.round(p.packets / p.cpuSeconds)} pkt/s/core  ${mbitPerCore(p.bytes, p.cpuSeconds).toFixed(0)} Mbit/s/core  ` +
+          `peak RSS ${p.peakRssMb.toFixed(0)} MB${p.connections !== undefined ? `  ${p.connections} connections` : ''}`,
+      );
+    }
+    const meetsTargets = pipeRate >= 1000 && ratio >= 0.3;
+    log(
+      `  pipeline/read ${(ratio * 100).toFixed(0)}%  (targets: >= 1000 Mbit/s/core and >= 30%: ${meetsTargets ? 'met' : 'NOT met'})`,
+    );
+    return {
+      capture: { packets: capture.packets, bytes: capture.bytes, repetitions: capture.repetitions, sourcePackets: capture.sourcePackets },
+      read,
+      pipeline,
+      ratioToRead: ratio,
+      pipelineMbitPerCore: pipeRate,
+      meetsTargets,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--phase') {
+    runPhase(argv[1] as 'read' | 'pipeline', argv[2]).then(
+      (r) => process.stdout.write(JSON.stringify(r) + '\n'),
+      (err: unknown) => {
+        process.stderr.write(`sensor bench: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+      },
+    );
+  } else {
+    runSensorBench().catch((err: unknown) => {
+      process.stderr.write(`sensor bench: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    });
+  }
+}

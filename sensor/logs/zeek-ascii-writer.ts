@@ -1,0 +1,152 @@
+// Zeek's ASCII (TSV) log format, as zeek/zeek's logging/writers/ascii and threading/formatters/Ascii write it:
+// #separator/#set_separator/#empty_field/#unset_field/#path/#open/#fields/#types header, rows, #close footer.
+
+import { Column, ZeekType } from './log-schema';
+import { LogFormatter, zeekMetaTimestamp } from './log-formatter';
+import { escapeAsciiBytes, hexEscape, toByteString } from './zeek-string-escape';
+
+export interface AsciiSeparators {
+  separator: string;
+  setSeparator: string;
+  emptyField: string;
+  unsetField: string;
+}
+
+/** Zeek's LogAscii defaults. */
+export const ZEEK_ASCII_DEFAULTS: AsciiSeparators = {
+  separator: '\t',
+  setSeparator: ',',
+  emptyField: '(empty)',
+  unsetField: '-',
+};
+
+/** `time`: integer microseconds since the epoch → seconds with exactly 6 decimals. */
+export function formatTime(micros: number): string {
+  const neg = micros < 0;
+  const abs = neg ? -micros : micros;
+  const sec = Math.floor(abs / 1_000_000);
+  const frac = String(abs - sec * 1_000_000);
+  return (neg ? '-' : '') + sec + '.' + '000000'.slice(frac.length) + frac;
+}
+
+/** `interval`: seconds with 6 decimals (Zeek's Formatter::Render(double), std::to_chars fixed 6). */
+export function formatInterval(seconds: number): string {
+  if (!Number.isFinite(seconds)) return Number.isNaN(seconds) ? 'nan' : seconds > 0 ? 'inf' : '-inf';
+  return seconds.toFixed(6);
+}
+
+/**
+ * `double`: Zeek's ODesc::Add(d, no_exp=true): fixed 6 decimals with trailing zeros (and a bare dot) stripped, then
+ * `.0` appended when the value is within 1e-9 of an integer, so 2 prints `2.0` but 2.0000004 prints `2`.
+ */
+export function formatDouble(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (!Number.isFinite(d)) return d > 0 ? 'inf' : '-inf';
+  let s = Math.abs(d).toFixed(6);
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 0x30) end--;
+  if (s.charCodeAt(end - 1) === 0x2e) end--;
+  s = (d < 0 ? '-' : '') + s.slice(0, end);
+  if (Math.abs(d - Math.round(d)) < 1e-9) s += '.0';
+  return s;
+}
+
+/** Zeek's ASCII writer escapes a value that is exactly the unset or empty marker by hex-escaping its first byte. */
+function escapeReserved(bytes: string, seps: AsciiSeparators): string | undefined {
+  if (bytes === seps.unsetField || bytes === seps.emptyField) return hexEscape(bytes.charCodeAt(0)) + bytes.slice(1);
+  return undefined;
+}
+
+export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
+  private readonly seps: AsciiSeparators;
+
+  constructor(
+    private readonly columns: readonly Column<R>[],
+    seps: Partial<AsciiSeparators> = {},
+  ) {
+    this.seps = { ...ZEEK_ASCII_DEFAULTS, ...seps };
+  }
+
+  header(path: string, openedAt: Date): string {
+    const s = this.seps;
+    return (
+      `#separator ${escapeHeaderValue(s.separator)}\n` +
+      `#set_separator${s.separator}${escapeHeaderValue(s.setSeparator)}\n` +
+      `#empty_field${s.separator}${escapeHeaderValue(s.emptyField)}\n` +
+      `#unset_field${s.separator}${escapeHeaderValue(s.unsetField)}\n` +
+      `#path${s.separator}${escapeHeaderValue(path)}\n` +
+      `#open${s.separator}${zeekMetaTimestamp(openedAt)}\n` +
+      `#fields${s.separator}${this.columns.map((c) => c.name).join(s.separator)}\n` +
+      `#types${s.separator}${this.columns.map((c) => c.type).join(s.separator)}\n`
+    );
+  }
+
+  footer(closedAt: Date): string {
+    return `#close${this.seps.separator}${zeekMetaTimestamp(closedAt)}\n`;
+  }
+
+  row(rec: R): string {
+    const cols = this.columns;
+    const sep = this.seps.separator;
+    let line = '';
+    for (let i = 0; i < cols.length; i++) {
+      if (i > 0) line += sep;
+      line += this.formatValue(cols[i].type, cols[i].get(rec));
+    }
+    // A row must not look like a meta line: Zeek escapes a leading '#'.
+    if (line.charCodeAt(0) === 0x23) line = hexEscape(0x23) + line.slice(1);
+    return line + '\n';
+  }
+
+  private formatValue(type: ZeekType, v: unknown): string {
+    const seps = this.seps;
+    if (v === undefined || v === null) return seps.unsetField;
+    switch (type) {
+      case 'time':
+        return formatTime(v as number);
+      case 'interval':
+        return formatInterval(v as number);
+      case 'double':
+        return formatDouble(v as number);
+      case 'count':
+      case 'int':
+      case 'port':
+        return String(Math.trunc(v as number));
+      case 'bool':
+        return v ? 'T' : 'F';
+      case 'addr':
+      case 'subnet':
+      case 'string':
+      case 'enum':
+        return this.formatString(String(v), undefined);
+      case 'set[string]':
+      case 'vector[string]': {
+        const items = v as readonly string[];
+        if (items.length === 0) return seps.emptyField;
+        let out = '';
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) out += seps.setSeparator;
+          out += this.formatString(String(items[i]), seps.setSeparator);
+        }
+        return out;
+      }
+    }
+  }
+
+  private formatString(s: string, setSeparator: string | undefined): string {
+    if (s.length === 0) return this.seps.emptyField;
+    const bytes = toByteString(s);
+    return escapeReserved(bytes, this.seps) ?? escapeAsciiBytes(bytes, this.seps.separator, setSeparator);
+  }
+}
+
+/** Zeek's get_escaped_string(v, escape_all=false) for header values: spaces, controls and non-ASCII as \xNN. */
+function escapeHeaderValue(v: string): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) out += hexEscape(c & 0xff);
+    else out += v[i];
+  }
+  return out;
+}

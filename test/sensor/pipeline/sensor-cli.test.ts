@@ -1,0 +1,99 @@
+// `nsm sensor -r` through the real command (bin/nsm): default profile and log directory, JSON output, and each kind
+// of bad input as one clear line on stderr with a non-zero exit and no stack trace.
+
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readZeekLog } from '../logs/zeek-log-reader';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const NSM = path.join(ROOT, 'bin', 'nsm');
+const HTTP_PCAP = path.join(ROOT, 'test', 'fixtures', 'pcaps', 'http-curl.pcap');
+
+function nsm(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [NSM, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectOneLineError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
+  expect(r.status, r.stderr).to.not.equal(0);
+  expect(r.status).to.not.equal(null);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).to.have.length(1);
+  expect(lines[0]).to.match(pattern);
+  expect(r.stderr).to.not.match(/\n\s+at /);
+}
+
+describe('nsm sensor command', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-cli-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('reads a file into $NSM_HOME/logs/current with the elsa columns by default', () => {
+    const r = nsm(['sensor', '-C', '-r', HTTP_PCAP], { NSM_HOME: tmp });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.equal(''); // not a TTY: no progress bar
+    const conn = readZeekLog(path.join(tmp, 'logs', 'current', 'conn.log'));
+    expect(conn.fields).to.have.length(19);
+    expect(conn.fields).to.not.include('local_resp');
+    expect(conn.rows[0].get('conn_state')).to.equal('SF');
+    expect(conn.meta[conn.meta.length - 1]).to.match(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
+  });
+
+  it('without NSM_HOME uses logs/current under the working directory; -l, --profile zeek and --json are honoured', () => {
+    const r1 = nsm(['sensor', '-C', '-r', HTTP_PCAP], { NSM_HOME: '' }, tmp);
+    expect(r1.status, r1.stderr).to.equal(0);
+    expect(fs.existsSync(path.join(tmp, 'logs', 'current', 'conn.log'))).to.equal(true);
+    const out = path.join(tmp, 'json');
+    const r2 = nsm(['sensor', '-C', '-r', HTTP_PCAP, '-l', out, '--profile', 'zeek', '--json']);
+    expect(r2.status, r2.stderr).to.equal(0);
+    const lines = fs.readFileSync(path.join(out, 'conn.log'), 'utf8').trimEnd().split('\n');
+    expect(lines).to.have.length(1);
+    const row = JSON.parse(lines[0]) as Record<string, unknown>;
+    expect(row).to.include({ 'id.resp_p': 18080, proto: 'tcp', conn_state: 'SF', local_resp: true, ip_proto: 6 });
+  });
+
+  it('without -C drops loopback packets with offloaded checksums as Zeek does, reporting bad_TCP_checksum', () => {
+    const out = path.join(tmp, 'checksums');
+    const r = nsm(['sensor', '-r', HTTP_PCAP, '-l', out, '--profile', 'zeek']);
+    expect(r.status, r.stderr).to.equal(0);
+    const conn = readZeekLog(path.join(out, 'conn.log'));
+    expect(conn.rows[0].get('history')).to.match(/^C/);
+    expect(readZeekLog(path.join(out, 'weird.log')).rows.map((w) => w.get('name'))).to.include('bad_TCP_checksum');
+  });
+
+  it('applies a BPF filter to a file', () => {
+    const out = path.join(tmp, 'filtered');
+    const r = nsm(['sensor', '-C', '-r', HTTP_PCAP, '-f', 'tcp[tcpflags] & tcp-syn != 0', '-l', out, '--profile', 'zeek']);
+    expect(r.status, r.stderr).to.equal(0);
+    const conn = readZeekLog(path.join(out, 'conn.log'));
+    expect(conn.rows[0].get('history')).to.equal('Sh');
+    expect(conn.rows[0].get('orig_pkts')).to.equal('1');
+  });
+
+  it('reports bad input as one line without a stack trace', () => {
+    const garbage = path.join(tmp, 'garbage.pcap');
+    fs.writeFileSync(garbage, 'this is not a capture file at all\n');
+    const networks = path.join(tmp, 'networks.cfg');
+    fs.writeFileSync(networks, '# site\n10.0.0.0/8   Private\n10.1.0.0/99  broken\n');
+    expectOneLineError(nsm(['sensor', '-r', path.join(tmp, 'missing.pcap'), '-l', tmp]), /^nsm: .*missing\.pcap.*ENOENT/);
+    expectOneLineError(nsm(['sensor', '-r', garbage, '-l', tmp]), /^nsm: .*garbage\.pcap.*byte 0/);
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-f', 'port 9x', '-l', tmp]), /^nsm: .*filter/);
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '--networks', networks, '-l', tmp]), /^nsm: .*networks\.cfg:3: /);
+    expectOneLineError(nsm(['sensor', '-l', tmp]), /^nsm: sensor: give exactly one of -r FILE or -i IFACE$/);
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-i', 'lo', '-l', tmp]), /exactly one/);
+    const badProfile = nsm(['sensor', '-r', HTTP_PCAP, '--profile', 'splunk', '-l', tmp]);
+    expect(badProfile.status).to.not.equal(0);
+    expect(badProfile.stderr).to.match(/splunk/).and.not.match(/\n\s+at /);
+    expect(fs.existsSync(path.join(tmp, 'conn.log'))).to.equal(false);
+  });
+});

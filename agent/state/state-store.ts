@@ -1,0 +1,112 @@
+// Remembers, per monitored file, where reading stopped: one small JSON state file each, written atomically so a
+// crash leaves the old or the new position, never a torn one. Reading a damaged state file never throws.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic, writeFileAtomicSync } from '../../src/core/atomic-file';
+import type { Logger } from '../../src/core/logger';
+import type { FileIdentity } from '../tailer/file-identity';
+
+export interface FileCheckpoint {
+  path: string;
+  identity: FileIdentity;
+  /** byte offset just past the last line confirmed delivered */
+  offset: number;
+}
+
+const FORMAT_VERSION = 1;
+
+/** What a corrupt state file makes the tailer do: the no-loss choice (possible duplicates, never a gap). */
+export const CORRUPT_STATE_POSITION = 'the tailer will read the current file from offset 0 (no line lost; lines already shipped may be sent again)';
+
+export class StateStore {
+  constructor(private readonly workDirectory: string, private readonly logger: Logger) {}
+
+  /** `stateFile` relative to the work directory, or absolute. */
+  resolve(stateFile: string): string {
+    return path.resolve(this.workDirectory, stateFile);
+  }
+
+  /** Reads a state file; a missing file → undefined; a corrupt/unreadable one → undefined plus a logged warning naming the file and saying which safe position the tailer will use. Never throws. */
+  load(stateFile: string): FileCheckpoint | undefined {
+    const file = this.resolve(stateFile);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      this.logger.warn(`${file}: cannot read state file (${code ?? String(err)}); ${CORRUPT_STATE_POSITION}`, { stateFile: file });
+      return undefined;
+    }
+    const problem = { text: '' };
+    const checkpoint = parseCheckpoint(text, problem);
+    if (checkpoint === undefined) {
+      this.logger.warn(`${file}: corrupt state file (${problem.text}); ${CORRUPT_STATE_POSITION}`, { stateFile: file });
+    }
+    return checkpoint;
+  }
+
+  /** Atomic: write temp + fsync + rename + fsync dir (use src/core/atomic-file.ts). */
+  save(stateFile: string, checkpoint: FileCheckpoint): void {
+    writeFileAtomicSync(this.resolve(stateFile), encodeCheckpoint(checkpoint));
+  }
+
+  /**
+   * save() without blocking the event loop (the fsyncs run on libuv's thread pool). Added for the agent's
+   * FileServer, which writes a checkpoint per confirmed batch. Same format and atomicity as save(); the caller
+   * must not run two writes of the same state file at once (they share one temp file name).
+   */
+  saveAsync(stateFile: string, checkpoint: FileCheckpoint): Promise<void> {
+    return writeFileAtomic(this.resolve(stateFile), encodeCheckpoint(checkpoint));
+  }
+}
+
+function encodeCheckpoint(checkpoint: FileCheckpoint): string {
+  const { identity } = checkpoint;
+  const record = {
+    version: FORMAT_VERSION,
+    path: checkpoint.path,
+    dev: identity.dev,
+    ino: identity.ino,
+    fingerprint: identity.fingerprint,
+    headLength: identity.headLength,
+    headDigest: identity.headDigest,
+    offset: checkpoint.offset,
+  };
+  return JSON.stringify(record) + '\n';
+}
+
+/** Validates every field; on failure leaves a human reason in `problem.text` and returns undefined. */
+function parseCheckpoint(text: string, problem: { text: string }): FileCheckpoint | undefined {
+  if (text.trim() === '') {
+    problem.text = 'empty file';
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    problem.text = `not JSON: ${(err as Error).message}`;
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problem.text = 'not a JSON object';
+    return undefined;
+  }
+  const r = value as Record<string, unknown>;
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const isHex = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]*$/.test(v);
+  if (r.version !== FORMAT_VERSION) problem.text = `unknown version ${JSON.stringify(r.version)}`;
+  else if (typeof r.path !== 'string') problem.text = 'path missing';
+  else if (!isCount(r.dev) || !isCount(r.ino)) problem.text = 'dev/ino missing or not a non-negative integer';
+  else if (!isHex(r.fingerprint)) problem.text = 'fingerprint missing or not hex';
+  else if (r.headLength !== undefined && !isCount(r.headLength)) problem.text = 'headLength not a non-negative integer';
+  else if (r.headDigest !== undefined && !isHex(r.headDigest)) problem.text = 'headDigest not hex';
+  else if (!isCount(r.offset)) problem.text = 'offset missing or not a non-negative integer';
+  if (problem.text !== '') return undefined;
+  const identity: FileIdentity = { dev: r.dev as number, ino: r.ino as number, fingerprint: r.fingerprint as string };
+  if (r.headLength !== undefined) identity.headLength = r.headLength as number;
+  if (r.headDigest !== undefined) identity.headDigest = r.headDigest as string;
+  return { path: r.path as string, identity, offset: r.offset as number };
+}

@@ -1,0 +1,98 @@
+// A tailed file's identity: device + inode plus a digest of its first bytes, so a new file that reuses a
+// freed inode (or a file rewritten in place after copytruncate) is told apart from the one we were reading.
+
+import { createHash } from 'crypto';
+import { open, type FileHandle } from 'fs/promises';
+
+/** How many leading bytes make a file's fingerprint. Zeek logs carry their `#open` time within these. */
+export const FINGERPRINT_BYTES = 256;
+
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  /** hex digest of the first FINGERPRINT_BYTES bytes; '' while the file is shorter */
+  fingerprint: string;
+  /**
+   * While the file is shorter than FINGERPRINT_BYTES: how many leading bytes `headDigest` covers, so a short
+   * file can still be recognised (its first headLength bytes never change while it only grows).
+   */
+  headLength?: number;
+  headDigest?: string;
+}
+
+/** Reads the head of an open file and returns its identity. `dev`/`ino` come from a stat of the same handle. */
+export async function identifyOpenFile(handle: FileHandle, dev: number, ino: number): Promise<FileIdentity> {
+  return identityFromHead(dev, ino, await readHead(handle, FINGERPRINT_BYTES));
+}
+
+/** The identity of a file whose first min(size, FINGERPRINT_BYTES) bytes are `head`. */
+export function identityFromHead(dev: number, ino: number, head: Buffer): FileIdentity {
+  const headDigest = digest(head);
+  return {
+    dev,
+    ino,
+    fingerprint: head.length === FINGERPRINT_BYTES ? headDigest : '',
+    headLength: head.length,
+    headDigest,
+  };
+}
+
+/**
+ * True when the open file still starts with the bytes `known` was computed from: false after it was truncated and
+ * rewritten (copytruncate) or when an inode was reused by a file with other content. dev/ino are not compared here.
+ */
+export async function headStillMatches(handle: FileHandle, known: FileIdentity): Promise<boolean> {
+  if (known.fingerprint !== '') {
+    return digest(await readHead(handle, FINGERPRINT_BYTES)) === known.fingerprint;
+  }
+  const length = known.headLength ?? 0;
+  if (length === 0 || known.headDigest === undefined) return true; // nothing recorded to compare against
+  const head = await readHead(handle, length);
+  return head.length === length && digest(head) === known.headDigest;
+}
+
+/** Opens a path (following symlinks) and identifies what was opened, by the fd, so a concurrent rename cannot mix two files. */
+export interface OpenedFile {
+  handle: FileHandle;
+  identity: FileIdentity;
+  /** the first min(size, FINGERPRINT_BYTES) bytes at open time */
+  head: Buffer;
+  size: number;
+  mtimeMs: number;
+  /** the path it was opened by */
+  from: string;
+}
+
+export async function openAndIdentify(file: string): Promise<OpenedFile> {
+  const handle = await open(file, 'r');
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EISDIR' });
+    const head = await readHead(handle, FINGERPRINT_BYTES);
+    return { handle, identity: identityFromHead(st.dev, st.ino, head), head, size: st.size, mtimeMs: st.mtimeMs, from: file };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+export function sameInode(a: { dev: number; ino: number }, b: { dev: number; ino: number }): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** Reads up to `length` bytes from offset 0 (fewer at end of file) into `into` (or a new buffer). */
+export async function readHead(handle: FileHandle, length: number, into?: Buffer): Promise<Buffer> {
+  const buf = into ?? Buffer.alloc(length);
+  let filled = 0;
+  // A bounded loop: a short read means end of file (or a concurrent truncate), not "try again".
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buf, filled, length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buf.subarray(0, filled);
+}
+
+function digest(bytes: Buffer): string {
+  return bytes.length === 0 ? '' : createHash('sha256').update(bytes).digest('hex');
+}

@@ -3,8 +3,8 @@
 
 import { AnalyzerRegistry } from './analyzers/registry';
 import type { CaptureSource, ProgressHandler } from './capture/capture-source';
-import { formatAddress, transportChecksumOk } from './decode/checksum';
-import { DecodedPacket, WeirdReporter } from './decode/decoded-packet';
+import { transportChecksumOk } from './decode/checksum';
+import { DecodedPacket } from './decode/decoded-packet';
 import { PacketDecoder } from './decode/packet-decoder';
 import { ConnRecord, WeirdRecord } from './flows/conn-record';
 import { ConnTracker } from './flows/conn-tracker';
@@ -13,7 +13,9 @@ import { LocalNetworks } from './flows/local-networks';
 import { UidSource } from './flows/uid';
 import { connLog } from './logs/conn-log';
 import { LogWriterSet } from './logs/log-writer-set';
+import { packetWeirdReporter } from './logs/packet-weirds';
 import { weirdLog } from './logs/weird-log';
+import { WeirdPolicy, WeirdPolicyOptions } from './logs/weird-policy';
 
 /** Zeek's peer_description default: the weird.log `peer` column. */
 export const SENSOR_PEER = 'zeek';
@@ -33,6 +35,8 @@ export interface SensorPipelineOptions {
    */
   liveFlushIntervalMs?: number;
   onProgress?: ProgressHandler;
+  /** Weird sampling and logging policy; Zeek's defaults when absent. */
+  weirdPolicy?: Partial<WeirdPolicyOptions>;
 }
 
 export interface SensorRunSummary {
@@ -40,6 +44,7 @@ export interface SensorRunSummary {
   /** Packets handed to connection tracking (IP, decoded). */
   ipPackets: number;
   connections: number;
+  /** weird.log rows written (after Zeek's sampling and weird policy). */
   weirds: number;
 }
 
@@ -53,15 +58,20 @@ export class SensorPipeline {
 
   constructor(private readonly opts: SensorPipelineOptions) {
     const logs = opts.logs;
+    // Every weird, from the decoder or from connection tracking, passes Zeek's sampling and weird policy first.
+    const weirds = new WeirdPolicy((rec: WeirdRecord): void => {
+      this.summary.weirds++;
+      logs.write(weirdLog, rec);
+    }, opts.weirdPolicy);
     const onConnection = (rec: ConnRecord): void => {
       this.summary.connections++;
+      weirds.connectionEnded(rec.uid);
       logs.write(connLog, rec);
     };
     const onWeird = (rec: WeirdRecord): void => {
-      this.summary.weirds++;
-      logs.write(weirdLog, rec);
+      weirds.report(rec);
     };
-    this.decoder = new PacketDecoder(decoderWeirds(onWeird), { ignoreChecksums: opts.ignoreChecksums });
+    this.decoder = new PacketDecoder(packetWeirdReporter(onWeird, SENSOR_PEER), { ignoreChecksums: opts.ignoreChecksums });
     this.tracker = new ConnTracker({
       localNets: opts.localNets,
       analyzers: opts.analyzers ?? new AnalyzerRegistry({ likelyServerPorts: ZEEK_DEFAULT_LIKELY_SERVER_PORTS }),
@@ -126,39 +136,4 @@ export class SensorPipeline {
   stop(): void {
     this.opts.source.stop();
   }
-}
-
-/**
- * Turns the decoder's weirds into weird.log rows as Zeek does: a flow weird (addresses known, ports 0) once the IP
- * header was decoded, a net weird (no id) below that.
- */
-function decoderWeirds(onWeird: (rec: WeirdRecord) => void): WeirdReporter {
-  return {
-    weird(name: string, pkt: DecodedPacket, addl?: string): void {
-      const rec: WeirdRecord = {
-        tsSec: pkt.tsSec,
-        tsUsec: pkt.tsUsec,
-        name,
-        addl: addl === '' ? undefined : addl,
-        notice: false,
-        peer: SENSOR_PEER,
-        source: '',
-      };
-      const v = pkt.ipVersion;
-      const len = v === 4 ? 4 : 16;
-      if (
-        v !== 0 &&
-        pkt.srcAddrOffset > 0 &&
-        pkt.dstAddrOffset > 0 &&
-        pkt.srcAddrOffset + len <= pkt.data.length &&
-        pkt.dstAddrOffset + len <= pkt.data.length
-      ) {
-        rec.origAddr = formatAddress(pkt.data, pkt.srcAddrOffset, v);
-        rec.respAddr = formatAddress(pkt.data, pkt.dstAddrOffset, v);
-        rec.origPort = 0;
-        rec.respPort = 0;
-      }
-      onWeird(rec);
-    },
-  };
 }

@@ -1,6 +1,7 @@
 // The committed conformance floor: per default-script Zeek case, the conn.log columns the sensor already matches on
-// every row. A column listed here that stops matching is a regression; the lead raises the floor as flows improve
-// (`npm run conformance -- --update-baseline` rewrites it from the current results).
+// every row; per case (extra scripts included) whose weird.log rows all match Zeek, its weird.log columns and a ceiling
+// on the rows the sensor writes (so a broken weird policy that floods the log is caught too). A column listed here that
+// stops matching is a regression; `npm run conformance -- --update-baseline` rewrites the floor from the current results.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,11 +16,19 @@ export const BASELINE_COLUMNS = [
   'orig_bytes', 'resp_bytes', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes',
 ];
 
+/** The weird.log columns the floor tracks (Zeek's Weird::Info as logged). */
+export const WEIRD_BASELINE_COLUMNS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'name', 'addl', 'notice', 'peer', 'source',
+];
+
 export interface ConformanceBaseline {
   about: string;
   columns: string[];
+  weirdColumns?: string[];
   /** case → log → columns that must match on every row. */
   cases: Record<string, Record<string, string[]>>;
+  /** case → log → most rows the sensor may write (weird.log: Zeek's sampling and policy keep it at Zeek's count). */
+  maxProducedRows?: Record<string, Record<string, number>>;
 }
 
 export function readBaseline(file = BASELINE_FILE): ConformanceBaseline {
@@ -29,19 +38,30 @@ export function readBaseline(file = BASELINE_FILE): ConformanceBaseline {
 /** The floor the current results reach: default-script cases only, tracked columns only. */
 export function baselineFromResults(results: CaseResult[]): ConformanceBaseline {
   const cases: Record<string, Record<string, string[]>> = {};
+  const maxProducedRows: Record<string, Record<string, number>> = {};
   for (const r of results) {
-    if (r.extraScript) continue;
     const conn = r.logs.find((l) => l.log === 'conn.log');
-    if (!conn) continue;
-    const full = new Set(fullyMatchedColumns(conn));
-    cases[r.name] = { 'conn.log': BASELINE_COLUMNS.filter((c) => full.has(c)) };
+    if (conn && !r.extraScript) {
+      const full = new Set(fullyMatchedColumns(conn));
+      cases[r.name] = { 'conn.log': BASELINE_COLUMNS.filter((c) => full.has(c)) };
+    }
+    const weird = r.logs.find((l) => l.log === 'weird.log');
+    // Extra-script cases count here: the scripts of those tests do not touch which weirds the core raises.
+    if (weird && weird.expectedRows > 0 && weird.matchedRows === weird.expectedRows) {
+      const full = new Set(fullyMatchedColumns(weird));
+      (cases[r.name] ??= {})['weird.log'] = WEIRD_BASELINE_COLUMNS.filter((c) => full.has(c));
+      maxProducedRows[r.name] = { 'weird.log': weird.producedRows };
+    }
   }
   return {
     about:
-      'Per default-script Zeek case: conn.log columns that must match Zeek on every row (test/sensor/conformance). ' +
+      'Per default-script Zeek case: conn.log columns that must match Zeek on every row; per case whose weird.log ' +
+      'rows all match Zeek: its weird.log columns and the most rows the sensor may write (test/sensor/conformance). ' +
       'Regenerate with `npm run conformance -- --update-baseline` once flows improve.',
     columns: BASELINE_COLUMNS,
+    weirdColumns: WEIRD_BASELINE_COLUMNS,
     cases,
+    maxProducedRows,
   };
 }
 
@@ -68,6 +88,14 @@ export function checkBaseline(results: CaseResult[], baseline: ConformanceBaseli
           `${name} ${log} ${col}: rows matched ${c.matchedRows}/${c.expectedRows}, column equal on ${s?.matched ?? 0}/${s?.total ?? 0}`,
         );
       }
+    }
+  }
+  for (const [name, logs] of Object.entries(baseline.maxProducedRows ?? {})) {
+    const r = results.find((x) => x.name === name);
+    if (!r) continue; // already reported above when the case has columns, else nothing to compare
+    for (const [log, max] of Object.entries(logs)) {
+      const c = r.logs.find((l) => l.log === log);
+      if (c && c.producedRows > max) problems.push(`${name} ${log}: ${c.producedRows} rows written, at most ${max} expected`);
     }
   }
   return problems;

@@ -29,7 +29,20 @@ export async function writeFileAtomic(target: string, data: string | Buffer): Pr
     await fh.close();
   }
   await fs.promises.rename(tmp, target);
-  fsyncDirectorySync(dir);
+  await fsyncDirectory(dir);
+}
+
+/** The async twin of fsyncDirectorySync: a synchronous fsync here would stall the event loop on every write. */
+async function fsyncDirectory(dir: string): Promise<void> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  } finally {
+    await fh?.close();
+  }
 }
 
 function fsyncDirectorySync(dir: string): void {

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { LocalNetworks, NetworksConfigError, parseIPv4, parseIPv6 } from '../../../sensor/flows/local-networks';
-import { UidSource } from '../../../sensor/flows/uid';
+import { base62, UidSource } from '../../../sensor/flows/uid';
 
 const v4 = (s: string) => parseIPv4(s) as Buffer;
 const v6 = (s: string) => parseIPv6(s) as Buffer;
@@ -53,6 +53,28 @@ describe('UidSource', () => {
     for (let i = 0; i < 10000; i++) uids.add(source.next());
     expect(uids.size).to.equal(10000);
     for (const uid of [...uids].slice(0, 100)) expect(uid).to.match(/^C[0-9A-Za-z]{10,17}$/);
+  });
+
+  it('base62 prints the big-endian integer in the given byte range (model: BigInt)', () => {
+    const reference = (bytes: Uint8Array): string => {
+      let value = 0n;
+      for (const b of bytes) value = (value << 8n) | BigInt(b);
+      return value === 0n ? '0' : toBase62(value);
+    };
+    const toBase62 = (value: bigint): string => {
+      const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+      let text = '';
+      for (; value > 0n; value /= 62n) text = digits[Number(value % 62n)] + text;
+      return text;
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat({ max: 8 }), fc.nat({ max: 8 }), (bytes, cutStart, cutEnd) => {
+      const start = Math.min(cutStart, bytes.length);
+      const length = Math.max(0, bytes.length - start - cutEnd);
+      expect(base62(bytes, start, length)).to.equal(reference(bytes.subarray(start, start + length)));
+      expect(base62(Buffer.from(bytes))).to.equal(reference(bytes));
+    }), { numRuns: 1000 });
+    expect(base62(new Uint8Array(12))).to.equal('0');
+    expect(base62(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).to.equal(toBase62(2n ** 96n - 1n));
   });
 
   it('is reproducible with a seed and differs between seeds', () => {

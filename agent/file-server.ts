@@ -1,0 +1,343 @@
+// The agent's main loop: one tailer per monitored file, one delivery queue + transport per forward action, lines
+// formatted and fanned out to every matching action, and each file's checkpoint advanced once ALL its actions hold a batch.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { AgentConfig, ForwardAction, ForwardTemplate, MonitoredFile } from './config/agent-config';
+import { selectorMatches } from './config/syslog-selector';
+import { SyslogFormatter } from './format/syslog-formatter';
+import { CommitToken, DeliveryQueue } from './queue/delivery-queue';
+import { FileCheckpoint, StateStore } from './state/state-store';
+import { FileIdentity } from './tailer/file-identity';
+import { FileTailer, LineBatch } from './tailer/file-tailer';
+import { createTransport } from './transport/create-transport';
+import { Transport } from './transport/transport';
+import { createWatchBackend, WatchBackend } from './watch/watch-backend';
+import { Logger } from '../src/core/logger';
+
+/**
+ * rsyslog sends a line longer than $MaxMessageSize as ONE message cut to that size and drops the rest, so the tailer
+ * must hand over such a line whole (the formatter cuts it). Only lines longer than this bound, which keeps memory
+ * bounded, are cut by the tailer into pieces; each piece then goes out as a message of its own (rsyslog: dropped).
+ */
+export const LONGEST_WHOLE_LINE_BYTES = 1024 * 1024;
+
+/** Bytes per read(2) of a monitored file: larger reads mean fewer thread-pool round trips when catching up a backlog. */
+const READ_CHUNK_BYTES = 256 * 1024;
+/** How long a graceful stop waits for the tailers before closing the queues under them. */
+const TAILER_STOP_WAIT_MS = 5000;
+
+export interface FileStatus {
+  path: string;
+  tag: string;
+  state: string;
+  /** Where the tailer has read to (lines handed to the queues). */
+  readOffset: number;
+  /** Offset of the last checkpoint written to the state file (everything before it is durable in every action). */
+  confirmedOffset: number;
+  identity?: FileIdentity;
+  linesRead: number;
+  lastError?: string;
+}
+
+export interface ActionStatus {
+  name: string;
+  queueState: string;
+  memoryMessages: number;
+  diskBytes: number;
+  delivered: number;
+  transportState: string;
+  reconnects: number;
+  lastError?: string;
+}
+
+export interface FileServerStatus {
+  files: FileStatus[];
+  actions: ActionStatus[];
+}
+
+/** A batch on its way to the queues: the file's checkpoint may move to `checkpoint` once `pendingActions` reaches 0. */
+interface PendingCommit {
+  checkpoint: FileCheckpoint;
+  pendingActions: number;
+}
+
+/**
+ * Advances one file's state file in the order its batches were read, only over batches durable in every action.
+ * Writes are coalesced: while one write is in flight, later confirmations only replace what the next write will hold.
+ */
+class CheckpointCommitter {
+  private readonly commits: PendingCommit[] = [];
+  private latest: FileCheckpoint | undefined;
+  private written: FileCheckpoint | undefined;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly stateStore: StateStore,
+    private readonly stateFile: string,
+    private readonly logger: Logger,
+    initial: FileCheckpoint | undefined,
+  ) {
+    this.written = initial;
+  }
+
+  add(commit: PendingCommit): void {
+    this.commits.push(commit);
+    if (commit.pendingActions === 0) this.release();
+  }
+
+  /** One action holds `commit` durably. */
+  confirm(commit: PendingCommit): void {
+    commit.pendingActions--;
+    if (commit.pendingActions === 0) this.release();
+  }
+
+  confirmedOffset(): number {
+    return this.written?.offset ?? 0;
+  }
+
+  /** Shutdown: waits for the write in flight, then writes the newest confirmed checkpoint if it is not on disk yet. */
+  async flush(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+    if (this.latest && this.latest !== this.written) await this.write(this.latest);
+  }
+
+  /** Batches complete in read order per action, but with several actions a later batch may finish first: advance only over the done prefix. */
+  private release(): void {
+    let advanced = false;
+    while (this.commits.length > 0 && this.commits[0].pendingActions === 0) {
+      this.latest = this.commits.shift()!.checkpoint;
+      advanced = true;
+    }
+    if (advanced) this.scheduleWrite();
+  }
+
+  /** At most one write in flight; whatever is confirmed meanwhile goes into the next one. */
+  private scheduleWrite(): void {
+    if (this.inFlight) return;
+    const target = this.latest;
+    if (!target || target === this.written) return;
+    this.inFlight = this.write(target).finally(() => {
+      this.inFlight = undefined;
+      this.scheduleWrite();
+    });
+  }
+
+  private async write(checkpoint: FileCheckpoint): Promise<void> {
+    try {
+      // Async: the two fsyncs run on the thread pool, so a state write never stalls reading and sending.
+      await this.stateStore.saveAsync(this.stateFile, checkpoint);
+      this.written = checkpoint;
+    } catch (err) {
+      // Not fatal: the previous checkpoint stays, so a restart re-sends (duplicates) rather than loses.
+      this.logger.error('cannot write state file', { file: this.stateFile, error: (err as Error).message });
+    }
+  }
+}
+
+/** One forward action at run time. */
+interface ActionRoute {
+  action: ForwardAction;
+  transport: Transport;
+  queue: DeliveryQueue;
+}
+
+/** One monitored file at run time: its tailer, the actions its lines go to, and its checkpoint. */
+interface FilePipeline {
+  file: MonitoredFile;
+  tailer: FileTailer;
+  watch: WatchBackend;
+  routes: ActionRoute[];
+  /** One formatter per distinct template among `routes`: a line is formatted once per template, not once per action. */
+  formatters: Map<ForwardTemplate, SyslogFormatter>;
+  committer: CheckpointCommitter;
+  linesRead: number;
+  running?: Promise<void>;
+}
+
+export interface FileServerOptions {
+  config: AgentConfig;
+  logger: Logger;
+  /** Clock for message timestamps (tests); default: the wall clock. */
+  now?: () => Date;
+}
+
+export class FileServer {
+  private readonly config: AgentConfig;
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+  private readonly stateStore: StateStore;
+  private readonly routes: ActionRoute[] = [];
+  private readonly pipelines: FilePipeline[] = [];
+  /** Token id → the batch it belongs to; an entry lives until every action confirmed it. */
+  private readonly inFlight = new Map<number, { pipeline: FilePipeline; commit: PendingCommit }>();
+  private nextTokenId = 1;
+  private stopping: Promise<void> | undefined;
+
+  constructor(opts: FileServerOptions) {
+    this.config = opts.config;
+    this.logger = opts.logger;
+    this.now = opts.now ?? (() => new Date());
+    this.stateStore = new StateStore(this.config.workDirectory, opts.logger.child('state'));
+  }
+
+  /** Builds the queues and tailers and starts reading. Returns once everything is running. */
+  start(): void {
+    const queueRoot = path.join(this.config.workDirectory, 'queue');
+    const usedQueueNames = new Set<string>();
+    for (const action of this.config.actions) {
+      const transport = createTransport(action, this.logger);
+      const queue = new DeliveryQueue({
+        transport,
+        memoryMessages: this.config.queue.memoryMessages,
+        diskDirectory: path.join(queueRoot, uniqueName(queueDirectoryName(action), usedQueueNames)),
+        diskMaxBytes: this.config.queue.diskMaxBytes,
+        logger: this.logger.child('queue'),
+        onDurable: (token) => this.onDurable(token),
+      });
+      this.routes.push({ action, transport, queue });
+    }
+    for (const file of this.config.files) this.pipelines.push(this.buildPipeline(file));
+    for (const p of this.pipelines) p.running = this.runTailer(p);
+    this.logger.info('agent started', { files: this.pipelines.length, actions: this.routes.length, workDirectory: this.config.workDirectory });
+  }
+
+  /** Graceful stop: tailers first (no more input), then queues spill what they hold to disk, then final state writes. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  status(): FileServerStatus {
+    return {
+      files: this.pipelines.map((p) => {
+        const t = p.tailer.status();
+        return {
+          path: p.file.path, tag: p.file.tag, state: t.state, readOffset: t.offset,
+          confirmedOffset: p.committer.confirmedOffset(), identity: t.identity, linesRead: p.linesRead, lastError: t.lastError,
+        };
+      }),
+      actions: this.routes.map((r) => {
+        const q = r.queue.stats();
+        const t = r.transport.status();
+        return {
+          name: r.transport.name, queueState: q.state, memoryMessages: q.memoryMessages, diskBytes: q.diskBytes,
+          delivered: q.delivered, transportState: t.state, reconnects: t.reconnects, lastError: t.lastError,
+        };
+      }),
+    };
+  }
+
+  private buildPipeline(file: MonitoredFile): FilePipeline {
+    const routes = this.routes.filter((r) => selectorMatches(r.action.selector, file.facility, file.severity));
+    if (routes.length === 0) {
+      this.logger.warn('no action matches this file\'s facility/severity: its lines are read and discarded, as rsyslog does',
+        { file: file.path, line: file.where.line });
+    }
+    const start = this.stateStore.load(file.stateFile);
+    const watch = createWatchBackend(this.config.watchMode, file.pollIntervalSeconds * 1000);
+    const tailer = new FileTailer({
+      path: file.path,
+      start,
+      freshStartTail: file.freshStartTail,
+      reopenOnTruncate: file.reopenOnTruncate,
+      maxLineBytes: Math.max(this.config.maxMessageSize, LONGEST_WHOLE_LINE_BYTES),
+      maxLinesAtOnce: file.maxLinesAtOnce,
+      readChunkBytes: READ_CHUNK_BYTES,
+      watch,
+      logger: this.logger.child('tailer'),
+    });
+    return {
+      file, tailer, watch, routes,
+      formatters: new Map(routes.map((r) => [r.action.template, new SyslogFormatter(
+        r.action.template, file.facility, file.severity, this.config.hostname, file.tag, this.config.maxMessageSize)])),
+      committer: new CheckpointCommitter(this.stateStore, file.stateFile, this.logger.child('state'), start),
+      linesRead: 0,
+    };
+  }
+
+  private async runTailer(p: FilePipeline): Promise<void> {
+    try {
+      await p.tailer.run((batch) => this.acceptBatch(p, batch));
+    } catch (err) {
+      // The tailer is built not to throw; if it does, this file stops but the rest of the agent keeps shipping.
+      this.logger.error('tailer stopped on an unexpected error', { file: p.file.path, error: (err as Error).stack ?? String(err) });
+    }
+  }
+
+  /** The hot path: formats the batch once per template and hands it to every matching queue. */
+  private async acceptBatch(p: FilePipeline, batch: LineBatch): Promise<void> {
+    p.linesRead += batch.lines.length;
+    const commit: PendingCommit = {
+      checkpoint: { path: p.file.path, identity: batch.identity, offset: batch.endOffset },
+      pendingActions: batch.lines.length === 0 ? 0 : p.routes.length,
+    };
+    p.committer.add(commit);
+    if (commit.pendingActions === 0) return;
+    const token: CommitToken = { id: this.nextTokenId++ };
+    this.inFlight.set(token.id, { pipeline: p, commit });
+    const time = this.now();
+    const byTemplate = new Map<ForwardTemplate, Buffer[]>();
+    for (const [template, formatter] of p.formatters) byTemplate.set(template, formatLines(formatter, time, batch.lines));
+    const accepted: Promise<void>[] = [];
+    for (const r of p.routes) accepted.push(r.queue.enqueue(byTemplate.get(r.action.template)!, token));
+    await Promise.all(accepted);
+  }
+
+  private onDurable(token: CommitToken): void {
+    const entry = this.inFlight.get(token.id);
+    if (!entry) return;
+    if (entry.commit.pendingActions === 1) this.inFlight.delete(token.id);
+    entry.pipeline.committer.confirm(entry.commit);
+  }
+
+  private async stopNow(): Promise<void> {
+    this.logger.info('agent stopping');
+    const tailersStopped = Promise.all(this.pipelines.map(async (p) => { await p.tailer.stop(); await p.running; }));
+    // A tailer blocked in enqueue() (memory and disk queue both full) only returns once its queue closes; do not
+    // wait for it forever: close the queues, which then accept the waiting batches, and collect the tailers after.
+    const stoppedInTime = await Promise.race([tailersStopped.then(() => true), delay(TAILER_STOP_WAIT_MS).then(() => false)]);
+    if (!stoppedInTime) this.logger.warn('tailers still waiting for queue space; closing the queues first', { waitedMs: TAILER_STOP_WAIT_MS });
+    // close() spills what is still in memory to the disk queue and confirms it, so the final state covers it.
+    await Promise.all(this.routes.map(async (r) => {
+      try {
+        await r.queue.close();
+      } catch (err) {
+        this.logger.error('closing the queue failed: its unconfirmed lines will be read again from the files at the next start',
+          { action: r.transport.name, error: (err as Error).message });
+      }
+      await r.transport.close().catch(() => undefined);
+    }));
+    await tailersStopped;
+    for (const p of this.pipelines) p.watch.close();
+    await Promise.all(this.pipelines.map((p) => p.committer.flush()));
+    this.logger.info('agent stopped', { pendingBatches: this.inFlight.size });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function formatLines(formatter: SyslogFormatter, time: Date, lines: Buffer[]): Buffer[] {
+  const out = new Array<Buffer>(lines.length);
+  for (let i = 0; i < lines.length; i++) out[i] = formatter.format(time, lines[i]);
+  return out;
+}
+
+/** A stable directory name per action, so a restart finds the same disk queue. */
+function queueDirectoryName(action: ForwardAction): string {
+  return `${action.protocol}-${action.host}-${action.port}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+function uniqueName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
+  used.add(name);
+  return name;
+}
+
+/** Makes sure the work directory exists before anything writes into it. */
+export function prepareWorkDirectory(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'queue'), { recursive: true });
+}

@@ -2,9 +2,11 @@
 // Adding a bench is one line in BENCHES.
 
 import { runAgentBench } from './agent/agent-bench';
+import { runSensorBench } from './sensor/sensor-bench';
 
 const BENCHES: Array<{ name: string; run: () => Promise<unknown> }> = [
   { name: 'agent', run: () => runAgentBench() },
+  { name: 'sensor', run: () => runSensorBench() },
 ];
 
 async function main(names: string[]): Promise<void> {

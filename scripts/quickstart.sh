@@ -25,15 +25,15 @@ echo "== 1. sensor: samples/loopback-sample.pcap -> $DEMO/logs/current"
 ./bin/nsm sensor -r samples/loopback-sample.pcap -l "$DEMO/logs/current" -C
 ls "$DEMO/logs/current"
 echo
-grep -v '^#' "$DEMO/logs/current/conn.log"
+grep -v '^#' "$DEMO/logs/current/conn.log" | cut -f1,3-7,12,15,16,18
 echo
 
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 echo "== 2. collector: rsyslogd on 127.0.0.1:$PORT -> $DEMO/collector/received.log"
 cat >"$DEMO/collector/rsyslog.conf" <<CONF
-global(workDirectory="$DEMO/collector")
+global(workDirectory="$DEMO/collector" parser.escapeControlCharactersOnReceive="off")
 module(load="imtcp")
-template(name="elsa" type="string" string="%programname% %msg%\n")
+template(name="elsa" type="string" string="%syslogtag%%msg%\n")
 input(type="imtcp" address="127.0.0.1" port="$PORT" ruleset="collect")
 ruleset(name="collect") { action(type="omfile" file="$DEMO/collector/received.log" template="elsa") }
 CONF
@@ -54,7 +54,7 @@ for _ in $(seq 1 100); do
 done
 kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true; AGENT_PID=""
 echo "$(grep -c 'warning' "$DEMO/agent/warnings.txt") config warnings (see $DEMO/agent/warnings.txt); the collector received ${got:-0} of $expected lines:"
-grep -v ' #' "$DEMO/collector/received.log" | cut -c1-150
+grep -v ': #' "$DEMO/collector/received.log" | cut -f1-7,12,15
 [ "${got:-0}" -ge "$expected" ] || { echo "quickstart: not every line arrived" >&2; exit 1; }
 echo
 echo "Done. Logs: $DEMO/logs/current   Agent state: $DEMO/agent   Collector: $DEMO/collector/received.log"

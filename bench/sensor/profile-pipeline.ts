@@ -6,14 +6,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { openCaptureFile } from '../../sensor/capture/open-capture';
-import { LocalNetworks } from '../../sensor/flows/local-networks';
-import { LogWriterSet } from '../../sensor/logs/log-writer-set';
-import { SensorPipeline } from '../../sensor/pipeline';
 import { buildMixedCapture } from './mixed-capture-builder';
+import { runBenchPipeline, SOURCE_DIRS } from './sensor-bench';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), '/work/shared/zeek-cases'];
 
 /** The parts of V8's .cpuprofile format this report reads. */
 interface CpuProfile {
@@ -53,20 +49,10 @@ export function selfTimes(profile: CpuProfile): SelfTimeRow[] {
     .sort((a, b) => b.ms - a.ms);
 }
 
-/** The child side: one pipeline run over `file`, logs into a temporary directory. */
+/** The child side: one pipeline run over `file`, exactly as the bench runs it. */
 async function runPipelineOnce(file: string): Promise<void> {
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-profile-logs-'));
-  try {
-    const summary = await new SensorPipeline({
-      source: openCaptureFile(file),
-      logs: new LogWriterSet({ dir: logDir, profile: 'elsa', format: 'ascii' }),
-      localNets: LocalNetworks.zeekDefault(),
-      ignoreChecksums: true,
-    }).run();
-    process.stdout.write(`pipeline: ${summary.packets} packets, ${summary.connections} connections, ${summary.weirds} weirds\n`);
-  } finally {
-    fs.rmSync(logDir, { recursive: true, force: true });
-  }
+  const summary = await runBenchPipeline(file);
+  process.stdout.write(`pipeline: ${summary.packets} packets, ${summary.connections} connections, ${summary.weirds} weirds\n`);
 }
 
 function argValue(argv: string[], name: string): string | undefined {

@@ -11,11 +11,11 @@ import * as path from 'path';
 import { openCaptureFile } from '../../sensor/capture/open-capture';
 import { LocalNetworks } from '../../sensor/flows/local-networks';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
-import { SensorPipeline } from '../../sensor/pipeline';
+import { SensorPipeline, SensorRunSummary } from '../../sensor/pipeline';
 import { buildMixedCapture } from './mixed-capture-builder';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), '/work/shared/zeek-cases'];
+export const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), '/work/shared/zeek-cases'];
 
 export interface PhaseResult {
   phase: 'read' | 'pipeline';
@@ -54,6 +54,21 @@ function mainThreadCpuSeconds(): number | undefined {
   }
 }
 
+/** One pipeline run over `file` as the bench measures it: zeek -C, elsa ASCII logs into a temporary directory. */
+export async function runBenchPipeline(file: string): Promise<SensorRunSummary> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-bench-logs-'));
+  try {
+    return await new SensorPipeline({
+      source: openCaptureFile(file),
+      logs: new LogWriterSet({ dir: logDir, profile: 'elsa', format: 'ascii' }),
+      localNets: LocalNetworks.zeekDefault(),
+      ignoreChecksums: true,
+    }).run();
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
 /** Runs one phase in this process (the child side). */
 async function runPhase(phase: 'read' | 'pipeline', file: string): Promise<PhaseResult> {
   const main0 = mainThreadCpuSeconds();
@@ -68,19 +83,9 @@ async function runPhase(phase: 'read' | 'pipeline', file: string): Promise<Phase
       bytes += capLength;
     });
   } else {
-    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-bench-logs-'));
-    try {
-      const summary = await new SensorPipeline({
-        source: openCaptureFile(file),
-        logs: new LogWriterSet({ dir: logDir, profile: 'elsa', format: 'ascii' }),
-        localNets: LocalNetworks.zeekDefault(),
-        ignoreChecksums: true,
-      }).run();
-      packets = summary.packets;
-      connections = summary.connections;
-    } finally {
-      fs.rmSync(logDir, { recursive: true, force: true });
-    }
+    const summary = await runBenchPipeline(file);
+    packets = summary.packets;
+    connections = summary.connections;
   }
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpuSeconds();

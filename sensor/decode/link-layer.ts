@@ -1,6 +1,7 @@
 // Link layers down to the IP header: Ethernet (802.1Q/Q-in-Q, MPLS, PPPoE session), Linux cooked SLL/SLL2,
 // BSD null/loopback and raw IP. Fills vlan/innerVlan like Zeek; returns where the IP header starts, or -1.
 
+import { be16 } from './byte-order';
 import type { DecodedPacket, WeirdReporter } from './decoded-packet';
 
 const ETH_IPV4 = 0x0800;
@@ -41,14 +42,14 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
         weird.weird('truncated_Linux_SLL_header', out);
         return -1;
       }
-      return etherType(frame.readUInt16BE(offset + 14), frame, offset + 16, end, out, weird);
+      return etherType(be16(frame, offset + 14), frame, offset + 16, end, out, weird);
     }
     case 276: { // Linux cooked capture v2: 20 bytes, protocol first
       if (len <= 20) {
         weird.weird('truncated_Linux_SLL2_header', out);
         return -1;
       }
-      return etherType(frame.readUInt16BE(offset), frame, offset + 20, end, out, weird);
+      return etherType(be16(frame, offset), frame, offset + 20, end, out, weird);
     }
     default:
       return -1;
@@ -69,7 +70,7 @@ function ethernet(frame: Buffer, offset: number, end: number, out: DecodedPacket
     }
     p += 16;
   }
-  const type = frame.readUInt16BE(p + 12);
+  const type = be16(frame, p + 12);
   if (type >= 1536) return etherType(type, frame, p + 14, end, out, weird);
   if (type <= 1500) {
     // 802.3 with LLC/SNAP: only SNAP can carry IP; the rest (STP, IPX, ...) is not for us.
@@ -79,7 +80,7 @@ function ethernet(frame: Buffer, offset: number, end: number, out: DecodedPacket
       return -1;
     }
     if (end - q >= 8 && frame[q] === 0xaa && frame[q + 1] === 0xaa && frame[q + 2] === 0x03) {
-      return etherType(frame.readUInt16BE(q + 6), frame, q + 8, end, out, weird);
+      return etherType(be16(frame, q + 6), frame, q + 8, end, out, weird);
     }
     return -1;
   }
@@ -101,11 +102,11 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
           weird.weird('truncated_VLAN_header', out);
           return -1;
         }
-        const vlan = frame.readUInt16BE(p) & 0x0fff;
+        const vlan = be16(frame, p) & 0x0fff;
         // As Zeek: fill vlan while it is still 0 (a priority tag leaves it 0), else inner_vlan; later tags overwrite inner_vlan.
         if (out.vlan === 0) out.vlan = vlan;
         else out.innerVlan = vlan;
-        type = frame.readUInt16BE(p + 2);
+        type = be16(frame, p + 2);
         p += 4;
         if (type < 1536) return -1; // 802.3 length inside a VLAN tag: LLC, not IP
         break;
@@ -118,7 +119,7 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
           weird.weird('truncated_pppoe_header', out);
           return -1;
         }
-        const ppp = frame.readUInt16BE(p + 6);
+        const ppp = be16(frame, p + 6);
         if (ppp === PPP_IPV4 || ppp === PPP_IPV6) return p + 8;
         return -1;
       }

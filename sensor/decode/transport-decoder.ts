@@ -1,6 +1,7 @@
 // TCP, UDP, ICMP and ICMPv6 headers into the DecodedPacket (ports, flags, sequence numbers, payload bounds),
 // with Zeek's checks and weird names for headers cut short by the IP length or by the capture.
 
+import { be16, be32 } from './byte-order';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP,
   type DecodedPacket, type WeirdReporter,
@@ -23,21 +24,21 @@ export function decodeTransport(out: DecodedPacket, weird: WeirdReporter): boole
         weird.weird('truncated_header', out);
         return false;
       }
-      out.srcPort = d.readUInt16BE(o);
-      out.dstPort = d.readUInt16BE(o + 2);
-      out.tcpSeq = d.readUInt32BE(o + 4);
-      out.tcpAck = d.readUInt32BE(o + 8);
+      out.srcPort = be16(d, o);
+      out.dstPort = be16(d, o + 2);
+      out.tcpSeq = be32(d, o + 4);
+      out.tcpAck = be32(d, o + 8);
       out.tcpFlags = d[o + 13];
-      out.tcpWindow = d.readUInt16BE(o + 14);
+      out.tcpWindow = be16(d, o + 14);
       out.tcpHeaderLength = thl;
       setPayload(out, thl);
       return true;
     }
     case IPPROTO_UDP: {
       if (!headerPresent(out, 8, weird)) return false;
-      out.srcPort = d.readUInt16BE(o);
-      out.dstPort = d.readUInt16BE(o + 2);
-      const udpLength = d.readUInt16BE(o + 4);
+      out.srcPort = be16(d, o);
+      out.dstPort = be16(d, o + 2);
+      const udpLength = be16(d, o + 4);
       // Zeek reports the mismatch and keeps using the IP layer's length.
       if (udpLength !== out.l4Length) weird.weird('UDP_datagram_length_mismatch', out, `${udpLength} != ${out.l4Length}`);
       setPayload(out, 8);

@@ -5,11 +5,13 @@ import type { AnalyzerRegistry, AnalyzerTransport } from '../analyzers/registry'
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
 import { formatAddress } from '../decode/address-format';
+import { be16 } from '../decode/byte-order';
 import type { ConnRecord, TransportProto, WeirdRecord } from './conn-record';
 import { Connection, ConnectionHost, scaledHistoryEntry, TimerKind } from './connection';
 import { icmpPorts, IcmpPorts } from './icmp-pairing';
 import type { LocalNetworks } from './local-networks';
-import { TcpSession } from './tcp-session';
+import { FlowTable } from './flow-table';
+import { TcpOptions, TcpSession } from './tcp-session';
 import { TimerQueue } from './timer-queue';
 import { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS } from './conn-timeouts';
 
@@ -37,12 +39,14 @@ export interface ConnTrackerOptions {
 const DEFAULT_MAX_REASSEMBLY_BYTES = 10 * 1024 * 1024;
 
 export class ConnTracker {
-  /** Connections by symmetric 5-tuple hash; a bucket holds the (rare) colliding connections. */
-  private readonly buckets = new Map<number, Connection[]>();
+  /** Connections by symmetric 5-tuple hash (colliding connections share a hash and are told apart by matches()). */
+  private readonly table = new FlowTable<Connection>();
   /** Live connections in creation order (end-of-input flush order). */
   private readonly live = new Set<Connection>();
   private readonly timers = new TimerQueue<Connection>();
   private readonly timeouts: ConnTimeouts;
+  /** Shared by every TcpSession (read-only there): built once, not per connection. */
+  private readonly tcpOptions: TcpOptions;
   private readonly uids: UidSource;
   private readonly host: ConnectionHost;
   private readonly icmp: IcmpPorts = { srcPort: 0, dstPort: 0, oneWay: false };
@@ -50,9 +54,16 @@ export class ConnTracker {
   private nowSec = 0;
   private nowUsec = 0;
   private total = 0;
+  /** The connection of the previous packet (may since have been removed: check `removed`). */
+  private lastConn: Connection | undefined;
 
   constructor(private readonly opts: ConnTrackerOptions) {
     this.timeouts = { ...ZEEK_DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.tcpOptions = {
+      timeouts: { ...this.timeouts },
+      maxReassemblyBytes: opts.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
+      reportGapsForPartial: opts.reportGapsForPartial ?? false,
+    };
     this.uids = opts.uidSource ?? new UidSource();
     this.host = {
       weird: (conn, name, addl, source) => this.emitWeird(conn, name, addl, source),
@@ -94,27 +105,43 @@ export class ConnTracker {
         return;
     }
     const now = pkt.time;
-    this.advanceTime(now);
+    // advanceTime() inlined: the time stays an unboxed number in fields (a call would box it on every packet).
+    if (now > this.now) this.now = now;
+    if (this.timers.hasDue(this.now)) this.fireDueTimers();
     this.nowSec = pkt.tsSec;
     this.nowUsec = pkt.tsUsec;
 
-    const key = flowHash(pkt, srcPort, dstPort);
-    let conn = this.find(key, pkt, srcPort, dstPort);
-    if (conn && conn.tcp && conn.tcp.isReuse(pkt, now)) {
+    // Packets of one flow mostly come back to back: try the previous packet's connection before hashing. At most one
+    // live connection matches a packet, so this finds the same connection the table would.
+    let conn = this.lastConn;
+    let key: number;
+    if (conn !== undefined && !conn.removed && isPacketOf(conn, pkt, srcPort, dstPort)) {
+      key = conn.bucketKey; // the hash is symmetric: either direction of the flow files under the same key
+    } else {
+      key = flowHash(pkt, srcPort, dstPort);
+      conn = this.find(key, pkt, srcPort, dstPort);
+    }
+    // Only a SYN can start a new connection on a known 5-tuple: test the flag here, sparing the call on other packets.
+    if (conn && conn.tcp && (pkt.tcpFlags & TCP_SYN) !== 0 && conn.tcp.isReuse(pkt, now)) {
       this.removeConnection(conn);
       conn = undefined;
     }
     if (!conn) conn = this.createConnection(key, pkt, proto, srcPort, dstPort, oneWay);
+    this.lastConn = conn;
     conn.networkTime = now;
     const isOrig = conn.isFromOrig(pkt.data, pkt.srcAddrOffset, srcPort);
-    if (proto === 'tcp') this.processTcp(conn, isOrig, pkt, now);
-    else if (proto === 'udp') this.processUdp(conn, isOrig, pkt, now);
-    else this.processIcmp(conn, isOrig, pkt, now);
+    if (proto === 'tcp') this.processTcp(conn, isOrig, pkt);
+    else if (proto === 'udp') this.processUdp(conn, isOrig, pkt);
+    else this.processIcmp(conn, isOrig, pkt);
   }
 
   /** Network time advanced (packet clock): fires due timers, expiring idle connections. */
   advanceTime(tsSec: number): void {
     if (tsSec > this.now) this.now = tsSec;
+    this.fireDueTimers();
+  }
+
+  private fireDueTimers(): void {
     for (;;) {
       const timer = this.timers.popDue(this.now);
       if (!timer) return;
@@ -136,6 +163,7 @@ export class ConnTracker {
   flushAll(): void {
     for (const conn of [...this.live]) this.removeConnection(conn);
     this.timers.clear();
+    this.lastConn = undefined;
   }
 
   stats(): { active: number; total: number } {
@@ -143,13 +171,10 @@ export class ConnTracker {
   }
 
   private find(key: number, pkt: DecodedPacket, srcPort: number, dstPort: number): Connection | undefined {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return undefined;
-    for (const conn of bucket) {
-      if (conn.ipVersion === pkt.ipVersion && conn.ipProto === pkt.protocol &&
-          conn.matches(pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort)) {
-        return conn;
-      }
+    const table = this.table;
+    for (let slot = table.next(key, -1); slot >= 0; slot = table.next(key, slot)) {
+      const conn = table.at(slot);
+      if (isPacketOf(conn, pkt, srcPort, dstPort)) return conn;
     }
     return undefined;
   }
@@ -162,25 +187,21 @@ export class ConnTracker {
       formatAddress(pkt.data, pkt.srcAddrOffset, version), formatAddress(pkt.data, pkt.dstAddrOffset, version),
       oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan, this.opts.localNets);
     conn.bucketKey = key;
-    const bucket = this.buckets.get(key);
-    if (bucket) bucket.push(conn);
-    else this.buckets.set(key, [conn]);
+    this.table.insert(key, conn);
     this.live.add(conn);
     this.total++;
 
     if (this.shouldFlip(proto, pkt, srcPort, dstPort) && !isBroadcast(pkt, version)) conn.flipRoles();
     if (proto === 'tcp') {
-      conn.tcp = new TcpSession(conn, {
-        timeouts: { ...this.timeouts },
-        maxReassemblyBytes: this.opts.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
-        reportGapsForPartial: this.opts.reportGapsForPartial ?? false,
-      });
+      conn.tcp = new TcpSession(conn, this.tcpOptions);
     } else {
       conn.setInactivityTimeout(proto === 'udp' ? this.timeouts.udpInactivity : this.timeouts.icmpInactivity);
     }
     if (proto === 'tcp' || proto === 'udp') {
       const transport: AnalyzerTransport = proto;
-      for (const analyzer of this.opts.analyzers.forConnection(transport, conn.respPort)) {
+      const analyzers = this.opts.analyzers.forConnection(transport, conn.respPort);
+      for (let i = 0; i < analyzers.length; i++) {
+        const analyzer = analyzers[i];
         try {
           conn.analyzers.push(analyzer.create(conn.analyzerContext()));
         } catch (err) {
@@ -204,17 +225,17 @@ export class ConnTracker {
     return true;
   }
 
-  private processTcp(conn: Connection, isOrig: boolean, pkt: DecodedPacket, now: number): void {
+  private processTcp(conn: Connection, isOrig: boolean, pkt: DecodedPacket): void {
     const tcp = conn.tcp as TcpSession;
     if (this.opts.checksum && this.opts.checksum(pkt) === false) {
       tcp.badChecksum(isOrig);
       return;
     }
-    const direction = tcp.process(isOrig, pkt, now);
+    const direction = tcp.process(isOrig, pkt);
     conn.countPacket(direction, pkt.ipTotalLength);
   }
 
-  private processUdp(conn: Connection, isOrig: boolean, pkt: DecodedPacket, now: number): void {
+  private processUdp(conn: Connection, isOrig: boolean, pkt: DecodedPacket): void {
     // Zeek counts UDP packets before it checks the checksum.
     conn.countPacket(isOrig, pkt.ipTotalLength);
     if (this.opts.checksum && this.opts.checksum(pkt) === false) {
@@ -223,9 +244,9 @@ export class ConnTracker {
       return;
     }
     const len = pkt.l4Length;
-    const udpLength = pkt.data.readUInt16BE(pkt.l4Offset + 4);
+    const udpLength = be16(pkt.data, pkt.l4Offset + 4);
     if (udpLength !== len) conn.weird('UDP_datagram_length_mismatch', `${udpLength} != ${len}`, 'UDP');
-    conn.lastTime = now;
+    conn.lastTime = conn.networkTime;
     conn.checkHistory(isOrig ? 1 : 2, isOrig ? 'D' : 'd');
     const payload = udpLength - 8;
     if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
@@ -236,12 +257,12 @@ export class ConnTracker {
     }
   }
 
-  private processIcmp(conn: Connection, isOrig: boolean, pkt: DecodedPacket, now: number): void {
+  private processIcmp(conn: Connection, isOrig: boolean, pkt: DecodedPacket): void {
     if (this.opts.checksum && this.opts.checksum(pkt) === false) {
       conn.weird('bad_ICMP_checksum', '', 'ICMP');
       return;
     }
-    conn.lastTime = now;
+    conn.lastTime = conn.networkTime;
     const payload = pkt.l4Length - 8;
     if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
     else conn.respSize = conn.respSize < 0 ? payload : conn.respSize + payload;
@@ -252,12 +273,7 @@ export class ConnTracker {
     if (conn.removed) return;
     conn.removed = true;
     this.live.delete(conn);
-    const bucket = this.buckets.get(conn.bucketKey);
-    if (bucket) {
-      const index = bucket.indexOf(conn);
-      if (index >= 0) bucket.splice(index, 1);
-      if (bucket.length === 0) this.buckets.delete(conn.bucketKey);
-    }
+    this.table.delete(conn.bucketKey, conn);
     for (const analyzer of conn.analyzers) {
       try {
         analyzer.end?.();
@@ -292,6 +308,12 @@ function flowHash(pkt: DecodedPacket, srcPort: number, dstPort: number): number 
   const a = endpointHash(pkt.data, pkt.srcAddrOffset, width, srcPort);
   const b = endpointHash(pkt.data, pkt.dstAddrOffset, width, dstPort);
   return (Math.imul(a ^ b, 0x9e3779b1) ^ ((a + b) | 0) ^ pkt.protocol) | 0;
+}
+
+/** Whether `pkt` (with its transport "ports") belongs to `conn`. */
+function isPacketOf(conn: Connection, pkt: DecodedPacket, srcPort: number, dstPort: number): boolean {
+  return conn.ipVersion === pkt.ipVersion && conn.ipProto === pkt.protocol &&
+    conn.matches(pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort);
 }
 
 function endpointHash(data: Buffer, offset: number, width: number, port: number): number {

@@ -36,8 +36,11 @@ export function scaledHistoryEntry(conn: Connection, code: string, counts: numbe
 }
 
 export class Connection {
-  /** Originator address bytes at 0, responder at 16 (4 or 16 bytes used per address). */
-  readonly addresses = Buffer.alloc(32);
+  /**
+   * Originator address bytes at 0, responder at 16 (4 or 16 bytes used per address). A plain Uint8Array filled by
+   * hand: V8 keeps such a small array on its heap, where a Buffer copy would force a separate ArrayBuffer per connection.
+   */
+  readonly addresses = new Uint8Array(32);
   origAddr: string;
   respAddr: string;
   origPort: number;
@@ -45,7 +48,9 @@ export class Connection {
   history = '';
   /** Which once-only history letters were seen (Zeek's hist_seen; not flipped with the roles, as in Zeek). */
   histSeen = 0;
-  lastTime: number;
+  // Time fields written on every packet start as numbers (not undefined, as a declared-only field would under ES2022
+  // class fields): V8 then keeps them as in-place doubles instead of allocating a heap number on each write.
+  lastTime = 0;
   origPkts = 0;
   origIpBytes = 0;
   respPkts = 0;
@@ -69,7 +74,7 @@ export class Connection {
   tcpTimerGeneration = 0;
   removed = false;
   /** Network time of the packet being processed (for analyzers and weirds). */
-  networkTime: number;
+  networkTime = 0;
   /** Flow table bucket this connection is filed under. */
   bucketKey = 0;
 
@@ -79,9 +84,9 @@ export class Connection {
     readonly proto: TransportProto,
     readonly ipProto: number,
     readonly ipVersion: 4 | 6,
-    srcData: Buffer,
+    srcData: Uint8Array,
     srcOffset: number,
-    dstData: Buffer,
+    dstData: Uint8Array,
     dstOffset: number,
     srcPort: number,
     dstPort: number,
@@ -96,8 +101,11 @@ export class Connection {
     private readonly localNets: LocalNetworks,
   ) {
     const width = ipVersion === 4 ? 4 : 16;
-    srcData.copy(this.addresses, 0, srcOffset, srcOffset + width);
-    dstData.copy(this.addresses, 16, dstOffset, dstOffset + width);
+    const addresses = this.addresses;
+    for (let i = 0; i < width; i++) {
+      addresses[i] = srcData[srcOffset + i];
+      addresses[16 + i] = dstData[dstOffset + i];
+    }
     this.origPort = srcPort;
     this.respPort = dstPort;
     this.origAddr = srcText;
@@ -112,7 +120,7 @@ export class Connection {
   }
 
   /** Whether a packet from (data[offset], port) comes from the originator. */
-  isFromOrig(data: Buffer, offset: number, port: number): boolean {
+  isFromOrig(data: Uint8Array, offset: number, port: number): boolean {
     if (port !== this.origPort) return false;
     const width = this.ipVersion === 4 ? 4 : 16;
     for (let i = 0; i < width; i++) if (data[offset + i] !== this.addresses[i]) return false;
@@ -120,7 +128,7 @@ export class Connection {
   }
 
   /** Whether this connection is the one for a packet src -> dst (either direction unless one-way). */
-  matches(src: Buffer, srcOffset: number, dst: Buffer, dstOffset: number, srcPort: number, dstPort: number): boolean {
+  matches(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, srcPort: number, dstPort: number): boolean {
     const width = this.ipVersion === 4 ? 4 : 16;
     if (srcPort === this.origPort && dstPort === this.respPort &&
         sameBytes(src, srcOffset, this.addresses, 0, width) && sameBytes(dst, dstOffset, this.addresses, 16, width)) {
@@ -273,7 +281,7 @@ export class Connection {
   }
 }
 
-function sameBytes(a: Buffer, aOffset: number, b: Buffer, bOffset: number, length: number): boolean {
+function sameBytes(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, length: number): boolean {
   for (let i = 0; i < length; i++) if (a[aOffset + i] !== b[bOffset + i]) return false;
   return true;
 }

@@ -23,7 +23,14 @@ export const ZEEK_PRIVATE_ADDRESS_SPACE: readonly string[] = [
 ];
 
 export class LocalNetworks {
-  private constructor(private readonly subnets: Subnet[]) {}
+  /** The subnets split by IP version once, so a lookup (twice per new connection) scans only its own family. */
+  private readonly v4: Subnet[];
+  private readonly v6: Subnet[];
+
+  private constructor(private readonly subnets: Subnet[]) {
+    this.v4 = subnets.filter((n) => n.version === 4);
+    this.v6 = subnets.filter((n) => n.version === 6);
+  }
 
   /** No local networks at all: Zeek then leaves local_orig/local_resp unset (`-`). */
   static empty(): LocalNetworks {
@@ -69,15 +76,14 @@ export class LocalNetworks {
   }
 
   /** Whether the address at data[offset..] (4 or 16 bytes) lies in a configured network. */
-  isLocal(data: Buffer, offset: number, version: 4 | 6): boolean {
-    for (const subnet of this.subnets) {
-      if (subnet.version === version && prefixMatches(data, offset, subnet)) return true;
-    }
+  isLocal(data: Uint8Array, offset: number, version: 4 | 6): boolean {
+    const subnets = version === 4 ? this.v4 : this.v6;
+    for (let i = 0; i < subnets.length; i++) if (prefixMatches(data, offset, subnets[i])) return true;
     return false;
   }
 }
 
-function prefixMatches(data: Buffer, offset: number, subnet: Subnet): boolean {
+function prefixMatches(data: Uint8Array, offset: number, subnet: Subnet): boolean {
   const fullBytes = subnet.prefixLength >> 3;
   for (let i = 0; i < fullBytes; i++) if (data[offset + i] !== subnet.bytes[i]) return false;
   const remainingBits = subnet.prefixLength & 7;

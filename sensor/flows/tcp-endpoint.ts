@@ -63,19 +63,23 @@ export class TcpEndpoint {
     this.startSeq = seq >>> 0;
   }
 
+  /**
+   * The highest sequence number sent advances (a lower number means it wrapped). The wrap count is bumped without a
+   * branch: a branch first taken gigabytes into a connection would deoptimize the whole inlined per-packet TCP path.
+   */
   updateLastSeq(seq: number): void {
-    if (seq < this.lastSeq) this.seqWraps++;
+    this.seqWraps += seq < this.lastSeq ? 1 : 0;
     this.lastSeq = seq;
-  }
-
-  updateAckSeq(seq: number): void {
-    if (seq < this.ackSeq) this.ackWraps++;
-    this.ackSeq = seq;
   }
 
   /** `seq` widened by `wraps` and made relative to the initial sequence number. */
   toRelative(seq: number, wraps: number): number {
     return wraps * TWO_POW_32 + seq - this.startSeq;
+  }
+
+  /** The peer's highest ack of this side's data, relative to the initial sequence number. */
+  relativeAck(): number {
+    return this.ackWraps * TWO_POW_32 + this.ackSeq - this.startSeq;
   }
 
   /** True when none of this side's data was acknowledged (one octet allowed for the SYN). */

@@ -36,6 +36,19 @@ export class TcpSession {
   private firstPacketSeen = 0;
   private closeDeferred = false;
   private deferredGenEvent = false;
+  // Per-packet results kept in fields rather than small objects: process() runs for every TCP packet and must not allocate.
+  /** Set by relativeSeq(): the number lies before the initial sequence number. */
+  private underflow = false;
+  /** Set by the state machine: this packet closes the sending side (and whether Zeek would raise an event for it). */
+  private doClose = false;
+  private closeGenEvent = false;
+  /**
+   * The current segment's sequence number, the one just past it and its ack (unsigned 32-bit). Helpers read them from
+   * here: passed as arguments, numbers above 2^30 would be boxed into a fresh heap object on every call.
+   */
+  private segStart = 0;
+  private segEnd = 0;
+  private segAck = 0;
   /** False once Zeek would consider the connection finished, reset or timed out (timers then stop acting). */
   isActive = true;
 
@@ -112,9 +125,11 @@ export class TcpSession {
 
   /**
    * Processes one TCP packet (Zeek's TCPSessionAdapter::Process). Returns the direction after processing:
-   * the connection may flip roles on this packet (SYN-ACK first, then data or ACK).
+   * the connection may flip roles on this packet (SYN-ACK first, then data or ACK). The packet's time is the
+   * connection's networkTime (set by the tracker before each packet).
    */
-  process(isOrig: boolean, pkt: DecodedPacket, now: number): boolean {
+  process(isOrig: boolean, pkt: DecodedPacket): boolean {
+    const now = this.conn.networkTime;
     const flags = pkt.tcpFlags;
     const syn = (flags & TCP_SYN) !== 0;
     const fin = (flags & TCP_FIN) !== 0;
@@ -128,14 +143,18 @@ export class TcpSession {
     const originatorBefore = this.orig;
 
     this.setPartialStatus(flags, endpoint.isOrig);
-    let segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
-    if (rst) segLen -= len;
+    // A RST's payload takes no sequence space. Written without a rarely taken branch: code the optimizing compiler
+    // never saw run deoptimizes this whole inlined path the first time it runs.
+    const segLen = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0);
     const seqOnePastSegment = (baseSeq + segLen) >>> 0;
-    this.initEndpoint(endpoint, flags, baseSeq, seqOnePastSegment);
+    this.segStart = baseSeq;
+    this.segEnd = seqOnePastSegment;
+    this.segAck = ackSeq;
+    this.initEndpoint(endpoint, flags);
 
-    const underflow = { value: false };
-    const relSeq = this.relativeSeq(endpoint, baseSeq, endpoint.lastSeq, endpoint.seqWraps, underflow);
-    if (underflow.value && !rst) this.conn.weird('TCP_seq_underflow_or_misorder', '', 'TCP');
+    const relSeq = this.relativeSeq(endpoint, false);
+    const seqUnderflow = this.underflow;
+    if (seqUnderflow && !rst) this.conn.weird('TCP_seq_underflow_or_misorder', '', 'TCP');
 
     this.updateHistory(flags, endpoint, relSeq, len);
     if (pkt.tcpWindow === 0 && !rst && peer.state !== TcpState.Closed && endpoint.state !== TcpState.Reset) {
@@ -154,7 +173,7 @@ export class TcpSession {
       endpoint.finCount++;
       endpoint.finSeq = relSeq + segLen;
     }
-    if (rst) endpoint.rstCount++;
+    endpoint.rstCount += rst ? 1 : 0; // branch-free, as segLen above
 
     let relAck = 0;
     if (ack) {
@@ -162,9 +181,8 @@ export class TcpSession {
         relAck = 1;
         this.initPeer(peer, endpoint, flags, ackSeq);
       } else {
-        const ackUnderflow = { value: false };
-        relAck = this.relativeSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps, ackUnderflow);
-        if (ackUnderflow.value) {
+        relAck = this.relativeSeq(peer, true);
+        if (this.underflow) {
           relAck = 0;
           this.conn.weird('TCP_ack_underflow_or_misorder', '', 'TCP');
         } else if (!rst) {
@@ -172,16 +190,20 @@ export class TcpSession {
           if (ackSeq === 0 && deltaAck > TOO_LARGE_SEQ_DELTA) {
             // More likely a broken ack than a huge connection landing on 0.
           } else if (deltaAck > 0) {
-            peer.updateAckSeq(ackSeq);
+            // The peer's ack advances (a lower number means it wrapped). Written out here rather than as an endpoint
+            // method: process() is past the compiler's inlining budget, and a call would box the 32-bit number on
+            // every ACK. Branch-free for the reason given at TcpEndpoint.updateLastSeq.
+            peer.ackWraps += ackSeq < peer.ackSeq ? 1 : 0;
+            peer.ackSeq = ackSeq;
           }
         }
       }
     }
 
-    const deltaLast = this.updateLastSeq(endpoint, seqOnePastSegment, flags, len);
+    const deltaLast = this.updateLastSeq(endpoint, flags, len);
     endpoint.lastTime = now;
-    const close = { doClose: false, genEvent: false };
-    this.updateStateMachine(now, endpoint, peer, baseSeq, ackSeq, len, deltaLast, isOrig, flags, close);
+    this.doClose = this.closeGenEvent = false;
+    this.updateStateMachine(endpoint, peer, len, deltaLast, isOrig, flags);
 
     if (ack) this.ackReceived(peer, relAck);
 
@@ -189,11 +211,11 @@ export class TcpSession {
     this.firstPacketSeen |= isOrig ? ORIG_SEEN : RESP_SEEN;
 
     const relDataSeq = syn ? relSeq + 1 : relSeq;
-    if (len > 0 && pkt.payloadCapturedLength >= len && !rst && !underflow.value) {
+    if (len > 0 && pkt.payloadCapturedLength >= len && !rst && !seqUnderflow) {
       this.dataSent(endpoint, relDataSeq, pkt);
     }
     this.checkEof(endpoint);
-    if (close.doClose) this.connectionClosed(endpoint, peer, close.genEvent);
+    if (this.doClose) this.connectionClosed(endpoint, peer, this.closeGenEvent);
 
     return originatorBefore === this.orig ? isOrig : !isOrig;
   }
@@ -206,8 +228,10 @@ export class TcpSession {
     }
   }
 
-  private initEndpoint(endpoint: TcpEndpoint, flags: number, firstSegSeq: number, lastSeq: number): void {
+  private initEndpoint(endpoint: TcpEndpoint, flags: number): void {
     const syn = (flags & TCP_SYN) !== 0;
+    const firstSegSeq = this.segStart;
+    let lastSeq = this.segEnd;
     switch (endpoint.state) {
       case TcpState.Inactive:
         if (syn) {
@@ -251,7 +275,15 @@ export class TcpSession {
     endpoint.lastSeq = lastSeq;
   }
 
-  private relativeSeq(endpoint: TcpEndpoint, curBase: number, last: number, wraps: number, underflow: { value: boolean }): number {
+  /**
+   * The segment's sequence number (`ofAck`: its ack) relative to the endpoint's initial one, widened by the endpoint's
+   * wrap count; sets `underflow` when it lies before it. Reads the numbers from fields (see segStart).
+   */
+  private relativeSeq(endpoint: TcpEndpoint, ofAck: boolean): number {
+    this.underflow = false;
+    const curBase = ofAck ? this.segAck : this.segStart;
+    const last = ofAck ? endpoint.ackSeq : endpoint.lastSeq;
+    let wraps = ofAck ? endpoint.ackWraps : endpoint.seqWraps;
     let delta = seqDelta(curBase, last);
     if (delta < 0) {
       if (wraps && curBase > last) wraps--;
@@ -260,7 +292,7 @@ export class TcpSession {
     }
     if (wraps === 0) {
       delta = seqDelta(curBase, endpoint.startSeq);
-      if (delta < 0) underflow.value = true;
+      if (delta < 0) this.underflow = true;
       return delta;
     }
     return endpoint.toRelative(curBase, wraps);
@@ -304,11 +336,11 @@ export class TcpSession {
       this.conn.history = '^h';
       this.firstPacketSeen |= ORIG_SEEN;
     }
-    if (!endpoint.isOrig) {
-      mask <<= 16;
-      code = code.toLowerCase();
-    }
-    return this.conn.checkHistory(mask, code);
+    const isOrig = endpoint.isOrig;
+    const bit = isOrig ? mask : mask << 16;
+    // Most packets repeat a letter already seen: answer before making the responder's lower-case letter.
+    if ((this.conn.histSeen & bit) !== 0) return true;
+    return this.conn.checkHistory(bit, isOrig ? code : code.toLowerCase());
   }
 
   private addHistory(endpoint: TcpEndpoint, code: string): void {
@@ -329,7 +361,8 @@ export class TcpSession {
     peer.lastSeq = guessed;
   }
 
-  private updateLastSeq(endpoint: TcpEndpoint, lastSeq: number, flags: number, len: number): number {
+  private updateLastSeq(endpoint: TcpEndpoint, flags: number, len: number): number {
+    const lastSeq = this.segEnd;
     const deltaLast = seqDelta(lastSeq, endpoint.lastSeq);
     if ((flags & (TCP_SYN | TCP_RST)) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
       // Outlandish SYN/RST sequence numbers are not trusted.
@@ -356,15 +389,14 @@ export class TcpSession {
     endpoint.state = state;
   }
 
-  private updateStateMachine(now: number, endpoint: TcpEndpoint, peer: TcpEndpoint, baseSeq: number, ackSeq: number,
-    len: number, deltaLast: number, isOrig: boolean, flags: number, close: { doClose: boolean; genEvent: boolean }): void {
+  private updateStateMachine(endpoint: TcpEndpoint, peer: TcpEndpoint, len: number, deltaLast: number, isOrig: boolean, flags: number): void {
     const syn = (flags & TCP_SYN) !== 0;
     const fin = (flags & TCP_FIN) !== 0;
     const rst = (flags & TCP_RST) !== 0;
     const ack = (flags & TCP_ACK) !== 0;
     switch (endpoint.state) {
       case TcpState.Inactive:
-        this.updateInactiveState(now, endpoint, peer, baseSeq, ackSeq, len, isOrig, flags, close);
+        this.updateInactiveState(endpoint, peer, len, isOrig, flags);
         break;
       case TcpState.SynSent:
       case TcpState.SynAckSent:
@@ -378,12 +410,12 @@ export class TcpSession {
         if (fin) {
           if (peer.state === TcpState.Inactive || peer.state === TcpState.SynSent) this.conn.weird('inappropriate_FIN', '', 'TCP');
           this.setState(endpoint, TcpState.Closed);
-          close.doClose = close.genEvent = true;
+          this.doClose = this.closeGenEvent = true;
         }
         if (rst) {
           this.setState(endpoint, TcpState.Reset);
           this.isActive = false;
-          close.doClose = true;
+          this.doClose = true;
         } else if (len > 0) {
           this.conn.weird('data_before_established', '', 'TCP');
         }
@@ -398,11 +430,11 @@ export class TcpSession {
           this.setState(endpoint, TcpState.Closed);
           // A FIN followed by a RST from the peer was a normal close after all.
           if (peer.state === TcpState.Reset && peer.prevState === TcpState.Closed) this.setState(peer, TcpState.Closed);
-          close.doClose = close.genEvent = true;
+          this.doClose = this.closeGenEvent = true;
         }
         if (rst) {
           this.setState(endpoint, TcpState.Reset);
-          close.doClose = true;
+          this.doClose = true;
           if (peer.state !== TcpState.Reset || peer.prevState !== TcpState.Established) this.isActive = false;
         }
         break;
@@ -411,8 +443,8 @@ export class TcpSession {
         if (fin && deltaLast > 0) this.conn.weird('FIN_advanced_last_seq', '', 'TCP');
         if (rst && endpoint.peer.state !== TcpState.Closed) {
           this.setState(endpoint, TcpState.Reset);
-          if (!endpoint.didClose) close.doClose = true;
-          this.conn.addTcpTimer(now + this.opts.timeouts.resetDelay, TimerKind.TcpReset);
+          if (!endpoint.didClose) this.doClose = true;
+          this.conn.addTcpTimer(this.conn.networkTime + this.opts.timeouts.resetDelay, TimerKind.TcpReset);
         }
         break;
       case TcpState.Reset:
@@ -423,8 +455,9 @@ export class TcpSession {
     }
   }
 
-  private updateInactiveState(now: number, endpoint: TcpEndpoint, peer: TcpEndpoint, baseSeq: number, ackSeq: number,
-    len: number, isOrig: boolean, flags: number, close: { doClose: boolean; genEvent: boolean }): void {
+  private updateInactiveState(endpoint: TcpEndpoint, peer: TcpEndpoint, len: number, isOrig: boolean, flags: number): void {
+    const baseSeq = this.segStart;
+    const ackSeq = this.segAck;
     const syn = (flags & TCP_SYN) !== 0;
     const fin = (flags & TCP_FIN) !== 0;
     const rst = (flags & TCP_RST) !== 0;
@@ -437,7 +470,7 @@ export class TcpSession {
         } else {
           this.setState(endpoint, TcpState.SynSent);
         }
-        this.conn.addTcpTimer(now + this.opts.timeouts.attemptDelay, TimerKind.TcpAttempt);
+        this.conn.addTcpTimer(this.conn.networkTime + this.opts.timeouts.attemptDelay, TimerKind.TcpAttempt);
       } else {
         if (ack) {
           if (peer.state !== TcpState.Inactive && peer.state !== TcpState.Partial &&
@@ -460,7 +493,7 @@ export class TcpSession {
     }
     if (fin) {
       this.setState(endpoint, TcpState.Closed);
-      close.doClose = close.genEvent = true;
+      this.doClose = this.closeGenEvent = true;
       if (peer.state !== TcpState.Partial && !syn) this.conn.weird('spontaneous_FIN', '', 'TCP');
     }
     if (rst) {
@@ -472,8 +505,8 @@ export class TcpSession {
       } else if (peer.state === TcpState.SynSent || peer.state === TcpState.SynAckSent) {
         isReject = true;
       }
-      close.doClose = true;
-      close.genEvent = !isReject;
+      this.doClose = true;
+      this.closeGenEvent = !isReject;
       if (!isReject && peer.state === TcpState.Inactive) this.conn.weird('spontaneous_RST', '', 'TCP');
     }
     if (endpoint.state === TcpState.Inactive) {
@@ -502,7 +535,7 @@ export class TcpSession {
   private dataSent(endpoint: TcpEndpoint, relDataSeq: number, pkt: DecodedPacket): void {
     const reassembler = endpoint.reassembler;
     if (!reassembler) return;
-    const acked = endpoint.toRelative(endpoint.ackSeq, endpoint.ackWraps);
+    const acked = endpoint.relativeAck();
     reassembler.dataSent(relDataSeq, pkt.data, pkt.payloadOffset, pkt.payloadLength, acked);
     if (reassembler.skippingDeliveries) return;
     if (endpoint.noDataAcked() && reassembler.undeliveredBytes() > MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS) {

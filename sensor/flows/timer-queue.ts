@@ -31,6 +31,11 @@ export class TimerQueue<T> {
     heap[i] = timer;
   }
 
+  /** Whether a timer is due at `now` (cheap: callers check this on every packet before popping). */
+  hasDue(now: number): boolean {
+    return this.heap.length > 0 && this.heap[0].due <= now;
+  }
+
   /** Removes and returns the earliest timer if it is due at `now` (due <= now), else undefined. */
   popDue(now: number): Timer<T> | undefined {
     const heap = this.heap;

@@ -1,36 +1,74 @@
 // Zeek-shaped connection uids (`C` + base62 of a 96-bit value): unpredictable by default (crypto random),
 // or a deterministic sequence from a seed so tests can reproduce exact uids.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const UID_BYTES = 12;
+/** Random bytes fetched per call into the CSPRNG: one call per ~340 uids instead of one per uid (a syscall-sized cost). */
+const RANDOM_POOL_BYTES = 4096;
 
-/** Base62 text of the unsigned big-endian integer in `bytes` (most significant digit first). */
-export function base62(bytes: Buffer): string {
-  let value = 0n;
-  for (let i = 0; i < bytes.length; i++) value = (value << 8n) | BigInt(bytes[i]);
-  if (value === 0n) return '0';
-  let text = '';
-  while (value > 0n) {
-    text = BASE62[Number(value % 62n)] + text;
-    value /= 62n;
+/** Scratch space for base62(), reused for the usual 12-byte uids (one call at a time: JavaScript is single-threaded). */
+const limbScratch = new Float64Array(8);
+const textScratch = Buffer.alloc(48);
+
+/** Base62 text of the unsigned big-endian integer in bytes[start, start+length) (most significant digit first). */
+export function base62(bytes: Uint8Array, start = 0, length = bytes.length - start): string {
+  // Schoolbook division by 62 over limbs of up to 32 bits (the first limb takes the odd bytes): with the remainder
+  // carried in, a step stays below 2^38, exact in a double. No BigInt, and the digits go into a scratch buffer that
+  // becomes one string: a uid costs one allocation.
+  const limbCount = Math.ceil(length / 4);
+  const limbs = limbCount <= limbScratch.length ? limbScratch : new Float64Array(limbCount);
+  let at = start;
+  for (let l = 0; l < limbCount; l++) {
+    const n = l === 0 ? length - (limbCount - 1) * 4 : 4;
+    let value = 0;
+    for (let k = 0; k < n; k++) value = value * 256 + bytes[at++];
+    limbs[l] = value;
   }
-  return text;
+  let first = 0;
+  while (first < limbCount && limbs[first] === 0) first++;
+  if (first === limbCount) return '0';
+  // log(256)/log(62) < 1.35 digits per byte.
+  const out = length * 1.35 + 1 <= textScratch.length ? textScratch : Buffer.alloc(Math.ceil(length * 1.35) + 1);
+  let pos = out.length;
+  while (first < limbCount) {
+    let rem = 0;
+    for (let l = first; l < limbCount; l++) {
+      const acc = rem * 4294967296 + limbs[l];
+      const quotient = Math.floor(acc / 62);
+      limbs[l] = quotient;
+      rem = acc - quotient * 62;
+    }
+    out[--pos] = BASE62.charCodeAt(rem);
+    while (first < limbCount && limbs[first] === 0) first++;
+  }
+  return out.toString('latin1', pos, out.length);
 }
 
 export class UidSource {
   private counter = 0;
+  private readonly pool: Buffer;
+  /** Next unused byte of `pool`; at the end the pool is refilled. */
+  private poolUsed: number;
 
-  /** `seed` makes the sequence reproducible (tests); without it every uid comes from crypto.randomBytes. */
-  constructor(private readonly seed?: string) {}
+  /** `seed` makes the sequence reproducible (tests); without it every uid comes from the CSPRNG (crypto.randomFillSync). */
+  constructor(private readonly seed?: string) {
+    this.pool = Buffer.allocUnsafe(seed === undefined ? RANDOM_POOL_BYTES - (RANDOM_POOL_BYTES % UID_BYTES) : 0);
+    this.poolUsed = this.pool.length;
+  }
 
   /** Next uid; `prefix` is Zeek's kind letter (`C` connections, `F` files). */
   next(prefix = 'C'): string {
-    return prefix + base62(this.nextBits());
-  }
-
-  private nextBits(): Buffer {
-    if (this.seed === undefined) return randomBytes(12);
-    // A hash of seed and counter: deterministic, still well spread so uids do not share prefixes.
-    return createHash('sha256').update(`${this.seed}\0${this.counter++}`).digest().subarray(0, 12);
+    if (this.seed !== undefined) {
+      // A hash of seed and counter: deterministic, still well spread so uids do not share prefixes.
+      return prefix + base62(createHash('sha256').update(`${this.seed}\0${this.counter++}`).digest(), 0, UID_BYTES);
+    }
+    if (this.poolUsed === this.pool.length) {
+      randomFillSync(this.pool);
+      this.poolUsed = 0;
+    }
+    const at = this.poolUsed;
+    this.poolUsed += UID_BYTES;
+    return prefix + base62(this.pool, at, UID_BYTES);
   }
 }

@@ -5,12 +5,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LogFormatter, zeekMetaTimestamp } from './log-formatter';
 
-/** Buffered bytes that trigger a write (keeps syscalls few on the hot path). */
-const FLUSH_BYTES = 256 * 1024;
+/** Bytes buffered before a write (keeps syscalls few on the hot path). */
+const BUFFER_BYTES = 256 * 1024;
 
 export class LogFile<R> {
   private fd: number | undefined;
-  private pending = '';
+  /**
+   * Rows are copied into one reused Buffer as they are formatted, instead of being appended to a string: a long
+   * concatenated string is a tree of small pieces that every young-generation GC has to copy until it is written.
+   */
+  private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
   private rowCount = 0;
 
   constructor(
@@ -28,7 +33,8 @@ export class LogFile<R> {
     } catch (err) {
       throw new Error(`${this.filePath}: cannot create log file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
-    this.pending = this.formatter.header(this.logPath, this.clock());
+    this.used = 0;
+    this.append(this.formatter.header(this.logPath, this.clock()));
   }
 
   get rows(): number {
@@ -36,32 +42,44 @@ export class LogFile<R> {
   }
 
   write(rec: R): void {
-    this.pending += this.formatter.row(rec);
+    this.append(this.formatter.row(rec));
     this.rowCount++;
-    if (this.pending.length >= FLUSH_BYTES) this.flush();
   }
 
   flush(): void {
-    if (this.fd === undefined || this.pending.length === 0) return;
-    const buf = Buffer.from(this.pending, 'latin1');
-    this.pending = '';
-    writeFully(this.fd, buf, this.filePath);
+    if (this.fd === undefined || this.used === 0) return;
+    const length = this.used;
+    this.used = 0;
+    writeFully(this.fd, this.buffer, length, this.filePath);
   }
 
   close(): void {
     if (this.fd === undefined) return;
-    this.pending += this.formatter.footer(this.clock());
+    this.append(this.formatter.footer(this.clock()));
     this.flush();
     fs.closeSync(this.fd);
     this.fd = undefined;
   }
+
+  /** Whole lines only ever reach the file: a row that does not fit first flushes the rows before it. */
+  private append(text: string): void {
+    // Byte strings: one char per byte (see log-formatter.ts), so the length in chars is the length in bytes.
+    if (this.used + text.length > this.buffer.length) {
+      this.flush();
+      if (text.length > this.buffer.length) {
+        if (this.fd !== undefined) writeFully(this.fd, Buffer.from(text, 'latin1'), text.length, this.filePath);
+        return;
+      }
+    }
+    this.used += this.buffer.write(text, this.used, 'latin1');
+  }
 }
 
-function writeFully(fd: number, buf: Buffer, file: string): void {
+function writeFully(fd: number, buf: Buffer, length: number, file: string): void {
   let off = 0;
-  while (off < buf.length) {
+  while (off < length) {
     try {
-      off += fs.writeSync(fd, buf, off, buf.length - off);
+      off += fs.writeSync(fd, buf, off, length - off);
     } catch (err) {
       throw new Error(`${file}: write failed: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }

@@ -59,12 +59,19 @@ function escapeReserved(bytes: string, seps: AsciiSeparators): string | undefine
 
 export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
   private readonly seps: AsciiSeparators;
+  /** Char codes of one-char separators (-1 when longer): lets plain values skip the escaping machinery. */
+  private readonly separatorCode: number;
+  private readonly setSeparatorCode: number;
+  private readonly values: string[];
 
   constructor(
     private readonly columns: readonly Column<R>[],
     seps: Partial<AsciiSeparators> = {},
   ) {
     this.seps = { ...ZEEK_ASCII_DEFAULTS, ...seps };
+    this.separatorCode = this.seps.separator.length === 1 ? this.seps.separator.charCodeAt(0) : -1;
+    this.setSeparatorCode = this.seps.setSeparator.length === 1 ? this.seps.setSeparator.charCodeAt(0) : -1;
+    this.values = new Array<string>(columns.length).fill('');
   }
 
   header(path: string, openedAt: Date): string {
@@ -87,12 +94,10 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
 
   row(rec: R): string {
     const cols = this.columns;
-    const sep = this.seps.separator;
-    let line = '';
-    for (let i = 0; i < cols.length; i++) {
-      if (i > 0) line += sep;
-      line += this.formatValue(cols[i].type, cols[i].get(rec));
-    }
+    // Values go into one reused array joined once: appending column by column builds a new string per step.
+    const values = this.values;
+    for (let i = 0; i < cols.length; i++) values[i] = this.formatValue(cols[i].type, cols[i].get(rec));
+    let line = values.join(this.seps.separator);
     // A row must not look like a meta line: Zeek escapes a leading '#'.
     if (line.charCodeAt(0) === 0x23) line = hexEscape(0x23) + line.slice(1);
     return line + '\n';
@@ -135,9 +140,26 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
 
   private formatString(s: string, setSeparator: string | undefined): string {
     if (s.length === 0) return this.seps.emptyField;
+    // Most values (addresses, uids, states, names) are printable ASCII with nothing to escape: one scan proves it.
+    if (this.separatorCode >= 0 && this.setSeparatorCode >= 0 && isPlainValue(s, this.separatorCode, this.setSeparatorCode)) {
+      return s === this.seps.unsetField || s === this.seps.emptyField ? (escapeReserved(s, this.seps) as string) : s;
+    }
     const bytes = toByteString(s);
     return escapeReserved(bytes, this.seps) ?? escapeAsciiBytes(bytes, this.seps.separator, setSeparator);
   }
+}
+
+/**
+ * True when `s` is printable ASCII without a backslash or either separator: escaping leaves such a value unchanged
+ * (unless it is a reserved marker). The set separator is excluded even outside sets, which only sends more values down
+ * the full path, never fewer.
+ */
+function isPlainValue(s: string, separator: number, setSeparator: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x5c || c === separator || c === setSeparator) return false;
+  }
+  return true;
 }
 
 /** Zeek's get_escaped_string(v, escape_all=false) for header values: spaces, controls and non-ASCII as \xNN. */

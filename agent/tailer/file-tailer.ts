@@ -1,7 +1,7 @@
 // Follows one configured path like `tail -F`, but never loses or repeats a line: reads its file by an open fd in
-// bounded chunks, drains a renamed/deleted file before switching to the new one, restarts at 0 after a truncation,
-// and resumes from a checkpoint after a restart. Lines leave as Buffers in batches; the next read waits for the
-// consumer (back-pressure).
+// bounded chunks, opens each new file that appears at the path at once and reads the files in the order they were
+// there (each renamed/deleted one drained first), restarts at 0 after a truncation, and resumes from a checkpoint
+// after a restart. Lines leave as Buffers in batches; the next read waits for the consumer (back-pressure).
 
 import * as fs from 'fs';
 import type { FileHandle } from 'fs/promises';
@@ -12,7 +12,7 @@ import {
   FINGERPRINT_BYTES, headStillMatches, identityFromHead, openAndIdentify, readHead, sameInode, type FileIdentity, type OpenedFile,
 } from './file-identity';
 import { LineSplitter } from './line-splitter';
-import { findRenamedFile } from './renamed-file-finder';
+import { findLaterGenerations, findRenamedFile } from './renamed-file-finder';
 
 /**
  * Lines from one file. A batch with no lines announces a file just opened (endOffset = where reading starts):
@@ -37,7 +37,7 @@ export interface FileTailerOptions {
   maxLinesAtOnce: number;
   watch: WatchBackend;
   logger: Logger;
-  /** how long a renamed/deleted file must have been idle before we switch to the file now at the path (default 5000) */
+  /** how long a renamed/deleted file must have been idle before we go on to the next one (default 5000) */
   rotationGraceMs?: number;
   /** longest sleep between two checks of the file, whatever the watch back-end says (default 1000) */
   recheckIntervalMs?: number;
@@ -56,9 +56,11 @@ export interface TailerStatus {
   lastError?: string;
   /** the path of the file being read when it is not the configured path (a renamed file found at start) */
   readingFrom?: string;
+  /** files that followed the one being read at the path, held open and read next, oldest first (absent when none) */
+  pending?: FileIdentity[];
 }
 
-/** The file we hold open. `readOffset` is how far read(2) got; the splitter knows where the last line ended. */
+/** A file we hold open. `readOffset` is how far read(2) got; the splitter knows where the last line ended. */
 interface OpenFile {
   handle: FileHandle;
   identity: FileIdentity;
@@ -69,12 +71,21 @@ interface OpenFile {
   lastDataAt: number;
   /** The bytes the file is known to start with (up to FINGERPRINT_BYTES): a change means it was truncated. */
   knownHead: Buffer;
+  /** When knownHead was last compared with the file (Date.now()). */
+  headCheckedAt: number;
   openedFrom: string;
 }
 
 const DEFAULT_ROTATION_GRACE_MS = 5000;
 const DEFAULT_RECHECK_MS = 1000;
 const DEFAULT_READ_CHUNK = 64 * 1024;
+/**
+ * How many files that followed the current one at the path we hold open at most. Each is a rotation that happened
+ * while an older file was still being drained; 16 is far beyond any real rotation burst, and bounds the fds held.
+ */
+export const MAX_PENDING_FILES = 16;
+/** While reading without a pause: compare the head at least this often, and look at what the path leads to. */
+const RECHECK_WHILE_READING_MS = 250;
 
 export class FileTailer {
   private readonly opts: FileTailerOptions;
@@ -85,7 +96,11 @@ export class FileTailer {
   private readonly headScratch = Buffer.allocUnsafe(FINGERPRINT_BYTES);
   private readonly abort = new AbortController();
   private current: OpenFile | undefined;
-  /** The checkpoint still to apply to the first file we open; cleared once used. */
+  /** Files found at the path after `current`, oldest first: read in this order once `current` is finished. */
+  private readonly pending: OpenFile[] = [];
+  private pendingFullWarned = false;
+  private pathCheckedAt = 0;
+  /** The checkpoint still to apply to the next file we open; cleared once used. */
   private resumeFrom: FileCheckpoint | undefined;
   private firstOpenAttempt = true;
   private state: TailerState = 'waiting-for-file';
@@ -110,7 +125,7 @@ export class FileTailer {
   /** Reads until stop(); calls onBatch for each batch and waits for its promise before reading more (back-pressure). */
   run(onBatch: (batch: LineBatch) => Promise<void>): Promise<void> {
     if (this.running) throw new Error(`FileTailer for ${this.opts.path} is already running`);
-    this.running = this.loop(onBatch).finally(() => this.closeCurrent());
+    this.running = this.loop(onBatch).finally(() => this.closeAll());
     return this.running;
   }
 
@@ -125,6 +140,7 @@ export class FileTailer {
     if (this.current) s.identity = this.current.identity;
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.current && this.current.openedFrom !== this.opts.path) s.readingFrom = this.current.openedFrom;
+    if (this.pending.length > 0) s.pending = this.pending.map((f) => f.identity);
     return s;
   }
 
@@ -132,14 +148,12 @@ export class FileTailer {
     while (!this.stopped) {
       let file = this.current;
       if (!file) {
-        file = await this.openPath();
+        file = await this.openNext();
         if (!file) {
           await this.sleep(this.recheckMs);
           continue;
         }
-        // Announce the newly opened file with an empty batch, so its identity is checkpointed before any line:
-        // if it is renamed away before its first line is confirmed and we restart, the checkpoint still finds it.
-        await onBatch({ path: this.opts.path, identity: file.identity, lines: [], endOffset: file.readOffset });
+        await this.startReading(file, onBatch);
       }
       let readSomething = false;
       try {
@@ -161,101 +175,230 @@ export class FileTailer {
     }
   }
 
-  /** Opens the file at the path (or, at start, the renamed file the checkpoint names) and decides where to start. */
-  private async openPath(): Promise<OpenFile | undefined> {
+  /**
+   * Announces `file` with an empty batch, so its identity is checkpointed before any line: if it is renamed away
+   * before its first line is confirmed and we restart, the checkpoint still finds it.
+   */
+  private async startReading(file: OpenFile, onBatch: (batch: LineBatch) => Promise<void>): Promise<void> {
+    this.current = file;
+    this.state = 'reading';
+    this.deliveredOffset = file.readOffset;
+    await onBatch({ path: this.opts.path, identity: file.identity, lines: [], endOffset: file.readOffset });
+  }
+
+  /**
+   * The next file to read: with a checkpoint to apply (start, or after a read error) the checkpoint's file wherever
+   * it is now; otherwise the oldest pending file; otherwise the file at the path.
+   */
+  private async openNext(): Promise<OpenFile | undefined> {
     const first = this.firstOpenAttempt;
     this.firstOpenAttempt = false;
-    let opened: OpenedFile;
+    let atPath: OpenedFile | undefined;
+    let openError: NodeJS.ErrnoException | undefined;
     try {
-      opened = await openAndIdentify(this.opts.path);
+      atPath = await openAndIdentify(this.opts.path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
+      openError = err as NodeJS.ErrnoException;
+    }
+    const missing = openError?.code === 'ENOENT' || openError?.code === 'ENOTDIR';
+    const resume = this.resumeFrom;
+    // A path we cannot open for another reason (EACCES) may be our file: keep the checkpoint until we can look.
+    if (resume && (atPath || missing)) {
+      const resumed = await this.openCheckpointFile(resume, atPath);
+      if (resumed) return this.opened(resumed);
+      // Neither at the path nor beside it. With no file at the path either, keep the checkpoint until one appears.
+      if (atPath || this.pending.length > 0) this.resumeFrom = undefined;
+      if (atPath) this.log.info('checkpoint is for a different file (rotated or inode reused): reading the file at the path from 0', { path: this.opts.path });
+    }
+    if (this.pending.length > 0) {
+      if (atPath) await this.holdOrClose(atPath);
+      return this.opened(this.pending.shift()!);
+    }
+    if (!atPath) {
+      if (missing) {
         if (this.state !== 'waiting-for-file' || first) this.log.info('waiting for file to appear', { path: this.opts.path });
         this.state = 'waiting-for-file';
         this.lastError = undefined;
       } else {
-        this.fail(`cannot open ${this.opts.path}: ${describe(err)}`);
+        this.fail(`cannot open ${this.opts.path}: ${describe(openError)}`);
       }
       return undefined;
     }
-    let startOffset = 0;
-    let detached = false;
-    const resume = this.resumeFrom;
-    this.resumeFrom = undefined;
-    if (resume) {
-      const matches = sameInode(resume.identity, opened.identity) && (await headStillMatches(opened.handle, resume.identity));
-      // The checkpoint names another file: maybe it was renamed beside the path (logrotate) while we were down.
-      const renamed = matches ? undefined : await findRenamedFile(this.opts.path, resume.identity, resume.offset);
-      if (renamed) {
-        await opened.handle.close();
-        opened = renamed.opened;
-        startOffset = renamed.offset;
-        detached = true;
-        this.log.info('first reading a rotated file found beside the path', { path: this.opts.path, file: opened.from, offset: startOffset });
-      } else if (matches && resume.offset > opened.size) {
-        this.log.warn('checkpoint offset is beyond the end of the file: treating it as truncated, reading from 0', {
-          path: this.opts.path, offset: resume.offset, size: opened.size,
-        });
-      } else if (matches) {
-        startOffset = resume.offset;
-      } else {
-        this.log.info('checkpoint is for a different file (rotated or inode reused): reading the file at the path from 0', { path: this.opts.path });
-      }
-    } else if (first && this.opts.freshStartTail) {
-      startOffset = await offsetAfterLastLine(opened.handle, opened.size, this.readBuffer);
-    }
+    const startOffset = first && !resume && this.opts.freshStartTail ? await offsetAfterLastLine(atPath.handle, atPath.size, this.readBuffer) : 0;
+    return this.opened(this.toOpenFile(atPath, startOffset));
+  }
+
+  private opened(file: OpenFile): OpenFile {
     if (this.state === 'error') this.log.info('file is readable again', { path: this.opts.path });
     this.lastError = undefined;
-    this.state = 'reading';
-    this.deliveredOffset = startOffset;
-    this.current = {
+    this.pendingFullWarned = this.pendingFullWarned && this.pending.length >= MAX_PENDING_FILES;
+    return file;
+  }
+
+  /**
+   * Where the checkpoint's file is now: still at the path (resume at its offset), or renamed beside it (resume
+   * there, and queue the generations that followed it and the file at the path). Undefined when it is gone.
+   * Takes over `atPath` when it returns a file (reads it, queues it or closes it).
+   */
+  private async openCheckpointFile(resume: FileCheckpoint, atPath: OpenedFile | undefined): Promise<OpenFile | undefined> {
+    if (atPath && sameInode(resume.identity, atPath.identity) && (await headStillMatches(atPath.handle, resume.identity))) {
+      this.resumeFrom = undefined;
+      if (resume.offset <= atPath.size) return this.toOpenFile(atPath, resume.offset);
+      this.log.warn('checkpoint offset is beyond the end of the file: treating it as truncated, reading from 0', {
+        path: this.opts.path, offset: resume.offset, size: atPath.size,
+      });
+      return this.toOpenFile(atPath, 0);
+    }
+    // The checkpoint names another file: maybe it was renamed beside the path (logrotate) while we were down.
+    const renamed = await findRenamedFile(this.opts.path, resume.identity, resume.offset);
+    if (!renamed) return undefined;
+    this.resumeFrom = undefined;
+    this.log.info('first reading a rotated file found beside the path', { path: this.opts.path, file: renamed.opened.from, offset: renamed.offset });
+    const file = this.toOpenFile(renamed.opened, renamed.offset);
+    file.detachedAt = Date.now();
+    // Files held from before a read error already are the record of what followed; a fresh start has none.
+    if (this.pending.length === 0) {
+      const later = await findLaterGenerations(this.opts.path, renamed.opened.handle, atPath?.handle, (f) => this.holds(f));
+      for (const generation of later) {
+        this.log.info('a later rotated file found beside the path is read next', { path: this.opts.path, file: generation.from });
+        await this.holdOrClose(generation, Date.now());
+      }
+    }
+    if (atPath) await this.holdOrClose(atPath);
+    return file;
+  }
+
+  private toOpenFile(opened: OpenedFile, startOffset: number): OpenFile {
+    const now = Date.now();
+    return {
       handle: opened.handle,
       identity: opened.identity,
       readOffset: startOffset,
       splitter: new LineSplitter(this.opts.maxLineBytes, startOffset),
-      detachedAt: detached ? Date.now() : undefined,
-      lastDataAt: Date.now(),
+      detachedAt: undefined,
+      lastDataAt: now,
       knownHead: opened.head,
+      headCheckedAt: now,
       openedFrom: opened.from,
     };
-    return this.current;
+  }
+
+  /** Queues `opened` to be read after the files before it, unless we already hold it or the queue is full. */
+  private async holdOrClose(opened: OpenedFile, detachedAt?: number): Promise<void> {
+    if (this.holds(opened.identity)) {
+      await opened.handle.close();
+      return;
+    }
+    if (this.pending.length >= MAX_PENDING_FILES) {
+      if (!this.pendingFullWarned) {
+        this.log.warn(`${MAX_PENDING_FILES} rotated files are already waiting to be read: not opening another one until one is done; lines of files rotated away meanwhile may be lost`,
+          { path: this.opts.path, file: opened.from });
+      }
+      this.pendingFullWarned = true;
+      await opened.handle.close();
+      return;
+    }
+    const file = this.toOpenFile(opened, 0);
+    file.detachedAt = detachedAt;
+    this.pending.push(file);
+  }
+
+  /** The current file (if any) and the pending ones, oldest first. */
+  private heldFiles(): OpenFile[] {
+    return this.current ? [this.current, ...this.pending] : this.pending;
+  }
+
+  private holds(inode: { dev: number; ino: number }): boolean {
+    return this.heldFiles().some((f) => sameInode(f.identity, inode));
   }
 
   /**
-   * Copytruncate, checked while idle: the same inode got shorter than what we read, or its first bytes changed
-   * (truncated, then grown past our offset before we looked). Either way read it again from 0.
+   * Notices what the path leads to now. A file we do not hold yet is opened at once and queued (so it is read
+   * even if it is rotated away before we finish the files before it); every file before the one at the path is
+   * marked detached. Returns false when the path cannot be examined (not ENOENT): keep reading what we hold.
+   */
+  private async lookAtPath(): Promise<boolean> {
+    this.pathCheckedAt = Date.now();
+    let atPath: fs.Stats | undefined;
+    try {
+      atPath = await fs.promises.stat(this.opts.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return false;
+    }
+    let atPathIndex = atPath ? this.heldFiles().findIndex((f) => sameInode(f.identity, { dev: atPath!.dev, ino: atPath!.ino })) : -1;
+    if (atPath && atPathIndex === -1 && atPath.isFile()) {
+      const opened = await openAndIdentify(this.opts.path).catch(() => undefined);
+      if (opened) {
+        await this.holdOrClose(opened);
+        // What we opened may differ from what stat saw (renamed in between): trust the fd.
+        atPathIndex = this.heldFiles().findIndex((f) => sameInode(f.identity, opened.identity));
+      }
+    }
+    const held = this.heldFiles();
+    const now = Date.now();
+    for (let i = 0; i < held.length; i++) {
+      const file = held[i];
+      if (i === atPathIndex) {
+        file.detachedAt = undefined;
+      } else if (file.detachedAt === undefined && (atPathIndex === -1 || i < atPathIndex)) {
+        file.detachedAt = now;
+        if (file === this.current) {
+          this.log.info(atPath ? 'path now leads to another file: draining the old one first' : 'file was deleted or moved: draining it',
+            { path: this.opts.path, graceMs: this.graceMs, pendingFiles: this.pending.length });
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Copytruncate, checked on every wake-up: the same inode got shorter than what we read, or (when it has exactly
+   * the length we read, so the next read cannot tell) its first bytes changed. A file that grew is checked by
+   * readToEnd after its first read. Either way a truncated file is read again from 0.
    */
   private async checkTruncation(file: OpenFile, onBatch: (batch: LineBatch) => Promise<void>): Promise<void> {
     const st = await file.handle.stat();
     let how: string | undefined;
     if (st.size < file.readOffset) how = 'size below our offset';
-    else if (await this.headChanged(file)) how = 'first bytes changed';
+    else if (st.size === file.readOffset && (await this.headChanged(file))) how = 'first bytes changed';
     if (how !== undefined) await this.restartAfterTruncation(file, onBatch, how);
   }
 
   /**
-   * Reads from readOffset to the current end of file. Returns whether any byte was read. After each read the head
-   * is compared again, so a truncate-and-rewrite that happened before the read is caught before its bytes are used
-   * (they are the new content seen from the old offset). Residual window: a rewrite whose first FINGERPRINT_BYTES
-   * equal the old ones, or a truncation between the read and the head check whose new content at our offset is
+   * Reads from readOffset to the current end of file. Returns whether any byte was read.
+   *
+   * Copytruncate while reading: after a read, the head is compared again, so a truncate-and-rewrite that happened
+   * before the read is caught before its bytes are used (they are the new content seen from the old offset). To keep
+   * a backlog cheap (one read(2) per chunk, not two) this is done only after the first read of a pass, after a read
+   * that follows a short one (we had reached the end: what comes now is new writing, possibly the rewrite), while
+   * the head is not fully known yet, and otherwise at most every RECHECK_WHILE_READING_MS.
+   * Residual windows: (1) while reading a backlog in full chunks, a truncation followed by a rewrite that grows past
+   * our offset, both within RECHECK_WHILE_READING_MS of the last check: the chunks read from the old offset meanwhile
+   * are new content (sent, then sent again from 0 once noticed); (2) a rewrite whose first FINGERPRINT_BYTES equal
+   * the old ones; (3) a truncation between the read and the head check whose new content at our offset is
    * byte-identical to what we just read.
    */
   private async readToEnd(file: OpenFile, onBatch: (batch: LineBatch) => Promise<void>): Promise<boolean> {
     let readAny = false;
+    let followsShortRead = true; // the first read of a pass follows a wait: what it returns is new writing
     while (!this.stopped) {
-      const { bytesRead } = await file.handle.read(this.readBuffer, 0, this.readBuffer.length, file.readOffset);
+      const readFrom = file.readOffset;
+      const { bytesRead } = await file.handle.read(this.readBuffer, 0, this.readBuffer.length, readFrom);
       if (bytesRead === 0) break;
       readAny = true;
       this.state = 'reading';
-      file.lastDataAt = Date.now();
+      const now = Date.now();
+      file.lastDataAt = now;
+      const verify = followsShortRead || readFrom < FINGERPRINT_BYTES || now - file.headCheckedAt >= RECHECK_WHILE_READING_MS;
+      followsShortRead = bytesRead < this.readBuffer.length;
       let truncated = false;
-      if (await this.headChanged(file)) {
+      if (verify && (await this.headChanged(file))) {
         truncated = true;
         // Were these bytes read before or after the truncation? Read the range again: the same bytes mean they
         // are the new content (skip them, it is read from 0 next); other bytes mean we read the old content.
         const again = Buffer.allocUnsafe(bytesRead);
-        const { bytesRead: againRead } = await file.handle.read(again, 0, bytesRead, file.readOffset);
+        const { bytesRead: againRead } = await file.handle.read(again, 0, bytesRead, readFrom);
         if (againRead === bytesRead && again.equals(this.readBuffer.subarray(0, bytesRead))) {
           await this.restartAfterTruncation(file, onBatch, 'first bytes changed');
           continue;
@@ -268,6 +411,8 @@ export class FileTailer {
       });
       await this.deliverCollected(file, onBatch);
       if (truncated) await this.restartAfterTruncation(file, onBatch, 'first bytes changed');
+      // A long drain must not miss files that come and go at the path meanwhile: look now and then.
+      if (now - this.pathCheckedAt >= RECHECK_WHILE_READING_MS) await this.lookAtPath();
     }
     return readAny;
   }
@@ -278,6 +423,7 @@ export class FileTailer {
    */
   private async headChanged(file: OpenFile): Promise<boolean> {
     const head = await readHead(file.handle, FINGERPRINT_BYTES, this.headScratch);
+    file.headCheckedAt = Date.now();
     const known = file.knownHead;
     if (head.length < known.length || !head.subarray(0, known.length).equals(known)) return true;
     if (head.length > known.length) {
@@ -288,7 +434,10 @@ export class FileTailer {
   }
 
   private async restartAfterTruncation(file: OpenFile, onBatch: (batch: LineBatch) => Promise<void>, how: string): Promise<void> {
-    this.log.warn('file was truncated: reading it again from offset 0', { path: this.opts.path, how, offset: file.readOffset });
+    // Nothing read yet (a queued file rewritten before its turn): only its first bytes are new to us.
+    if (file.readOffset > 0 || file.splitter.pendingBytes > 0) {
+      this.log.warn('file was truncated: reading it again from offset 0', { path: this.opts.path, how, offset: file.readOffset });
+    }
     // The held-back partial line was really written before the truncation: ship it rather than drop it.
     await this.flushPartial(file, onBatch);
     if (this.opts.reopenOnTruncate) {
@@ -301,6 +450,7 @@ export class FileTailer {
       }
     }
     file.knownHead = Buffer.from(await readHead(file.handle, FINGERPRINT_BYTES, this.headScratch));
+    file.headCheckedAt = Date.now();
     file.identity = identityFromHead(file.identity.dev, file.identity.ino, file.knownHead);
     file.readOffset = 0;
     file.splitter.reset(0);
@@ -310,36 +460,24 @@ export class FileTailer {
   /**
    * After reaching the end: does the path still lead to our file? If not (rename rotation, delete, a re-pointed
    * symlinked directory), keep reading the old fd until it has been idle for the grace period, then ship its
-   * unfinished last line and switch. Returns how long to wait before looking again (0 = go on at once).
+   * unfinished last line and go on to the next held file (or the path). Returns how long to wait before looking
+   * again (0 = go on at once).
    */
   private async checkRotation(file: OpenFile, onBatch: (batch: LineBatch) => Promise<void>): Promise<number> {
-    let atPath: fs.Stats | undefined;
-    let pathError: string | undefined;
-    try {
-      atPath = await fs.promises.stat(this.opts.path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') pathError = describe(err);
-    }
-    if (pathError !== undefined) {
-      // We cannot tell what the path leads to: keep reading what we hold rather than guess and risk a re-read.
-      return this.recheckMs;
-    }
-    if (atPath && sameInode({ dev: atPath.dev, ino: atPath.ino }, file.identity)) {
-      file.detachedAt = undefined;
-      return this.recheckMs;
-    }
-    const now = Date.now();
-    if (file.detachedAt === undefined) {
-      file.detachedAt = now;
-      this.log.info(atPath ? 'path now leads to another file: draining the old one first' : 'file was deleted or moved: draining it',
-        { path: this.opts.path, graceMs: this.graceMs });
-    }
-    const idleFor = now - Math.max(file.lastDataAt, file.detachedAt);
+    // We cannot tell what the path leads to: keep reading what we hold rather than guess and risk a re-read.
+    if (!(await this.lookAtPath())) return this.recheckMs;
+    if (file.detachedAt === undefined) return this.recheckMs;
+    const idleFor = Date.now() - Math.max(file.lastDataAt, file.detachedAt);
     if (idleFor < this.graceMs) return Math.min(this.recheckMs, this.graceMs - idleFor);
     await this.flushPartial(file, onBatch);
     await this.closeCurrent();
-    this.state = 'waiting-for-file';
+    const next = this.pending.shift();
+    if (next) {
+      this.pendingFullWarned = this.pendingFullWarned && this.pending.length >= MAX_PENDING_FILES;
+      await this.startReading(next, onBatch);
+    } else {
+      this.state = 'waiting-for-file';
+    }
     return 0;
   }
 
@@ -381,6 +519,12 @@ export class FileTailer {
     const file = this.current;
     this.current = undefined;
     if (file) await file.handle.close().catch(() => undefined);
+  }
+
+  private async closeAll(): Promise<void> {
+    await this.closeCurrent();
+    const held = this.pending.splice(0, this.pending.length);
+    await Promise.all(held.map((f) => f.handle.close().catch(() => undefined)));
   }
 }
 

@@ -149,6 +149,66 @@ describe('FileTailer', () => {
     expect(oldBatches[0].identity.ino).to.equal(oldIdentity.ino);
   });
 
+  describe('rotations within the grace period', () => {
+    it('holds every new file from the moment it is at the path and reads 3 rotations in order, each line once', async () => {
+      const file = path.join(dir, 'conn.log');
+      fs.writeFileSync(file, 'a1\n');
+      running = startTailer({ path: file, rotationGraceMs: 600 });
+      await waitUntil('a1', () => running!.lines().length === 1);
+      const writers: number[] = [];
+      const inodes: number[] = [fs.statSync(file).ino];
+      for (const name of ['b', 'c', 'd']) {
+        // The writer of the file being rotated keeps its fd, as a daemon does until it reopens its log.
+        writers.push(fs.openSync(file, 'a'));
+        fs.renameSync(file, `${file}.${writers.length}`);
+        fs.writeFileSync(file, `${name}1\n`);
+        inodes.push(fs.statSync(file).ino);
+        const expected = inodes.slice(1);
+        await waitUntil(`tailer holds ${name}`, () => (running!.tailer.status().pending ?? []).map((p) => p.ino).join() === expected.join());
+      }
+      // All three rotations happened while the first file was still in its grace period.
+      expect(running.tailer.status().identity?.ino).to.equal(inodes[0]);
+      expect(running.lines()).to.deep.equal(['a1']);
+      writers.forEach((fd, i) => fs.writeSync(fd, `${'abc'[i]}2\n`));
+      writers.forEach((fd) => fs.closeSync(fd));
+      fs.appendFileSync(file, 'd2\n');
+      await waitUntil('all 8 lines', () => running!.lines().length >= 8);
+      expect(running.lines()).to.deep.equal(['a1', 'a2', 'b1', 'b2', 'c1', 'c2', 'd1', 'd2']);
+      // Each file is announced once when its turn comes, and its lines carry its own identity.
+      expect(running.batches.filter((b) => b.lines.length === 0).map((b) => b.identity.ino)).to.deep.equal(inodes);
+      for (const batch of running.batches.filter((b) => b.lines.length > 0)) {
+        expect(batch.identity.ino).to.equal(inodes['abcd'.indexOf(batch.lines[0].toString()[0])]);
+      }
+      expect(running.tailer.status().pending).to.equal(undefined);
+    });
+
+    it('after a restart in the middle, resumes the renamed file, then the generations that followed it, then the path', async () => {
+      const file = path.join(dir, 'conn.log');
+      const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 15)); // birth times are clock-tick coarse
+      fs.writeFileSync(`${file}.9`, 'older generation, already shipped\n');
+      await pause();
+      fs.writeFileSync(file, 'a1\na2\n');
+      const identity = await identityOf(file);
+      fs.appendFileSync(file, 'a3\n');
+      fs.renameSync(file, `${file}.1`);
+      await pause();
+      fs.writeFileSync(file, 'b1\n');
+      fs.renameSync(file, `${file}.2`);
+      await pause();
+      fs.writeFileSync(path.join(dir, 'dns.log'), 'another log\n');
+      fs.writeFileSync(`${file}.3.gz`, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x0a]));
+      await pause();
+      fs.writeFileSync(file, 'c1\n');
+      fs.renameSync(file, `${file}.3`);
+      await pause();
+      fs.writeFileSync(file, 'd1\n');
+      running = startTailer({ path: file, start: { path: file, identity, offset: 3 } });
+      await waitUntil('lines', () => running!.lines().length >= 5);
+      await new Promise((r) => setTimeout(r, 300)); // nothing more may come (a re-read or a skipped file)
+      expect(running.lines()).to.deep.equal(['a2', 'a3', 'b1', 'c1', 'd1']);
+    });
+  });
+
   for (const reopenOnTruncate of [true, false]) {
     it(`detects copytruncate at once and ships lines written after the truncation (reopenOnTruncate ${reopenOnTruncate})`, async () => {
       const file = path.join(dir, 't.log');

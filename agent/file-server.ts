@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AgentConfig, ForwardAction, ForwardTemplate, MonitoredFile } from './config/agent-config';
 import { selectorMatches } from './config/syslog-selector';
+import { preciseNow, PreciseTime } from './format/precise-clock';
 import { SyslogFormatter } from './format/syslog-formatter';
 import { CommitToken, DeliveryQueue } from './queue/delivery-queue';
 import { FileCheckpoint, StateStore } from './state/state-store';
@@ -165,7 +166,7 @@ export interface FileServerOptions {
 export class FileServer {
   private readonly config: AgentConfig;
   private readonly logger: Logger;
-  private readonly now: () => Date;
+  private readonly now: () => PreciseTime;
   private readonly stateStore: StateStore;
   private readonly routes: ActionRoute[] = [];
   private readonly pipelines: FilePipeline[] = [];
@@ -177,7 +178,8 @@ export class FileServer {
   constructor(opts: FileServerOptions) {
     this.config = opts.config;
     this.logger = opts.logger;
-    this.now = opts.now ?? (() => new Date());
+    const testClock = opts.now;
+    this.now = testClock ? () => ({ time: testClock(), micros: 0 }) : preciseNow;
     this.stateStore = new StateStore(this.config.workDirectory, opts.logger.child('state'));
   }
 
@@ -276,9 +278,9 @@ export class FileServer {
     if (commit.pendingActions === 0) return;
     const token: CommitToken = { id: this.nextTokenId++ };
     this.inFlight.set(token.id, { pipeline: p, commit });
-    const time = this.now();
+    const { time, micros } = this.now();
     const byTemplate = new Map<ForwardTemplate, Buffer[]>();
-    for (const [template, formatter] of p.formatters) byTemplate.set(template, formatLines(formatter, time, batch.lines));
+    for (const [template, formatter] of p.formatters) byTemplate.set(template, formatLines(formatter, time, micros, batch.lines));
     const accepted: Promise<void>[] = [];
     for (const r of p.routes) accepted.push(r.queue.enqueue(byTemplate.get(r.action.template)!, token));
     await Promise.all(accepted);
@@ -319,9 +321,9 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-function formatLines(formatter: SyslogFormatter, time: Date, lines: Buffer[]): Buffer[] {
+function formatLines(formatter: SyslogFormatter, time: Date, micros: number, lines: Buffer[]): Buffer[] {
   const out = new Array<Buffer>(lines.length);
-  for (let i = 0; i < lines.length; i++) out[i] = formatter.format(time, lines[i]);
+  for (let i = 0; i < lines.length; i++) out[i] = formatter.format(time, lines[i], micros);
   return out;
 }
 

@@ -8,8 +8,8 @@
 //   its first 32 bytes (`%syslogtag:1:32%`), no colon added; one SP is inserted only when MSG does not
 //   already start with SP (`sp-if-no-1st-sp`: " x" -> "tag: x", not "tag:  x").
 // - RSYSLOG_ForwardFormat: same, with an RFC 3339 local timestamp with 6 fraction digits and a numeric offset
-//   (`2026-11-23T09:24:33.057453-05:00`, `+00:00` for UTC, never `Z`). A JS Date has milliseconds, so the last
-//   three fraction digits are `000` here.
+//   (`2026-11-23T09:24:33.057453-05:00`, `+00:00` for UTC, never `Z`). A JS Date has milliseconds: callers pass
+//   the microseconds beyond it separately (precise-clock.ts), else the last three fraction digits are `000`.
 // - RSYSLOG_SyslogProtocol23Format = `<PRI>1 TS HOST APP-NAME PROCID - - MSG\n` (the template ends with LF; MSG
 //   is not space-adjusted). APP-NAME is the tag up to the first ':', '[', '/' or non-printable byte, not cut
 //   at 48 ("tag with space:" -> "tag with space"); PROCID is what stands inside "[...]" ("bro[123]:" ->
@@ -27,6 +27,8 @@ export interface SyslogMessageFields {
   facility: number;
   severity: number;
   time: Date;
+  /** 0..999: microseconds beyond `time`'s milliseconds (default 0), for the 6-digit fraction of the RFC 3339 templates. */
+  micros?: number;
   hostname: string;
   tag: string;
   msg: Buffer;
@@ -126,7 +128,8 @@ export class SyslogFormatter {
     this.finalLf = template === 'RSYSLOG_SyslogProtocol23Format';
   }
 
-  format(time: Date, msg: Buffer): Buffer {
+  /** `micros` (0..999) are the microseconds beyond `time`'s milliseconds; Traditional format ignores them. */
+  format(time: Date, msg: Buffer, micros = 0): Buffer {
     const ms = time.getTime();
     const second = Math.floor(ms / 1000);
     if (second !== this.cachedSecond) this.buildHeader(time, second);
@@ -138,14 +141,16 @@ export class SyslogFormatter {
     const out = Buffer.allocUnsafe(fullLen);
     let o = head.copy(out, 0);
     if (fractionLen > 0) {
-      // Six ASCII digits of the microsecond fraction (Date has milliseconds: the last three are 0).
+      // Six ASCII digits of the microsecond fraction: milliseconds from the Date, the rest from `micros`.
       const millis = ms - second * 1000;
+      // Out-of-range or fractional input must not turn into non-digit bytes.
+      const us = micros >= 0 && micros < 1000 ? Math.floor(micros) : 0;
       out[o++] = 0x30 + Math.floor(millis / 100);
       out[o++] = 0x30 + (Math.floor(millis / 10) % 10);
       out[o++] = 0x30 + (millis % 10);
-      out[o++] = 0x30;
-      out[o++] = 0x30;
-      out[o++] = 0x30;
+      out[o++] = 0x30 + Math.floor(us / 100);
+      out[o++] = 0x30 + (Math.floor(us / 10) % 10);
+      out[o++] = 0x30 + (us % 10);
     }
     o += tail.copy(out, o);
     if (sp) out[o++] = SPACE;
@@ -200,5 +205,5 @@ export function formatSyslogMessage(template: ForwardTemplate, m: SyslogMessageF
     if (recent.length >= RECENT_LIMIT) recent.shift();
     recent.push(f);
   }
-  return f.format(m.time, m.msg);
+  return f.format(m.time, m.msg, m.micros ?? 0);
 }

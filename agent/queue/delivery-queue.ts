@@ -1,11 +1,17 @@
 // The ordered queue of one forwarding action, between the tailers and its transport: messages wait in memory
-// (up to memoryMessages), spill to a bounded on-disk queue beyond that, and leave in enqueue order. Nothing is
-// dropped: when memory and disk are both full, enqueue() waits, so the tailers stop reading and the log files
-// themselves become the buffer.
+// (up to memoryMessages) and leave in enqueue order. Nothing is dropped.
+//
+// When memory is full, what happens depends on the transport:
+// - delivering (the sender has made progress within spillAfterMs): enqueue() waits. The tailers stop reading and
+//   the log files themselves are the buffer; writing to disk would cost throughput and disk writes for nothing.
+// - not delivering (down, reconnecting, or a batch unconfirmed for longer than spillAfterMs): messages spill to a
+//   bounded on-disk queue, so the tailers' offsets can advance (disk is durable). When disk is full too, enqueue()
+//   waits again.
 //
 // Order is global: memory only ever holds messages older than everything on disk. Once a message went to disk,
-// newer ones follow it there until the disk backlog is delivered; at close() the memory part is put on disk in
-// front of the disk backlog. What a previous run left on disk is delivered first.
+// newer ones go behind it (to disk while the transport is not delivering, else they wait until the disk backlog
+// is delivered); at close() the memory part is put on disk in front of the disk backlog. What a previous run left
+// on disk is delivered first.
 //
 // Durability, reported in enqueue order through onDurable(token): a message is durable once the transport
 // confirmed it (see transport.ts for how much each protocol can confirm) or once it is fsync'd into the disk
@@ -33,19 +39,31 @@ export interface DeliveryQueueOptions {
   retryBackoff?: { initialMs: number; maxMs: number };
   /** Disk segment size (default 16 MiB); small values exercise segment rotation in tests. */
   diskSegmentBytes?: number;
+  /** How long the sender may go without confirming a batch before a full memory spills to disk (default 1 s). */
+  spillAfterMs?: number;
+  /** How long close() waits for a batch in flight (a collector that accepts but never reads); then it is kept as undelivered (default 5 s). */
+  closeTimeoutMs?: number;
 }
 
 export interface DeliveryQueueStats {
   memoryMessages: number;
   diskBytes: number;
   diskMessages: number;
+  /** Bytes ever written to the disk queue by this queue (records, including headers). */
+  diskBytesWritten: number;
   delivered: number;
   /** idle | sending | waiting-for-transport | retrying | closing | closed */
   state: string;
 }
 
+/** Ends close()'s wait for a send that does not complete. */
+class InFlightGivenUp extends Error {}
+
+/** One enqueue() call. Its messages may be placed in several parts (memory entries, disk appends). */
 interface TokenSlot {
   token: CommitToken;
+  /** Parts not durable yet, plus one while place() is still placing (so an early part cannot finish the slot). */
+  pendingParts: number;
   durable: boolean;
 }
 
@@ -80,28 +98,42 @@ export class DeliveryQueue {
   private spaceWaiters: (() => void)[] = [];
   private readonly sender: Promise<void>;
   private readonly retry: ExponentialBackoff;
+  private readonly spillAfterMs: number;
+  /** Since when the sender has had a batch it could not get confirmed (undefined: nothing owed). */
+  private undeliveredSince?: number;
+  /** Rejected by close() once its wait for the batch in flight is over. */
+  private giveUpInFlight!: (reason: Error) => void;
+  private readonly inFlightGivenUp = new Promise<never>((_, reject) => (this.giveUpInFlight = reject));
 
   constructor(private readonly opts: DeliveryQueueOptions) {
     this.transport = opts.transport;
     this.logger = opts.logger;
     this.batchMax = opts.batchMaxMessages ?? 500;
     this.retry = new ExponentialBackoff(opts.retryBackoff ?? { initialMs: 200, maxMs: 5000 });
+    this.spillAfterMs = opts.spillAfterMs ?? 1000;
+    this.inFlightGivenUp.catch(() => undefined);
     this.disk = DiskQueue.open(opts.diskDirectory, opts.logger, opts.diskSegmentBytes);
     this.sender = this.runSender();
   }
 
-  /** Accepts messages (already formatted). Resolves when accepted into memory or disk; waits (back-pressure) while both are full. */
+  /**
+   * Accepts messages (already formatted). Resolves when accepted into memory or disk; waits (back-pressure) while
+   * memory is full and the transport is delivering, or while memory and disk are both full.
+   */
   enqueue(messages: Buffer[], token: CommitToken): Promise<void> {
     if (this.closing) return Promise.reject(new Error('delivery queue is closed'));
     // The slot is taken now, in call order, so onDurable follows enqueue order whatever happens later.
-    const slot: TokenSlot = { token, durable: false };
+    const slot: TokenSlot = { token, pendingParts: 1, durable: false };
     this.slots.push(slot);
     const placed = this.placeChain.then(() => this.place(messages, slot));
     this.placeChain = placed.catch(() => undefined);
     return placed;
   }
 
-  /** Stops sending after the current batch; persists what is left in memory to disk so nothing is lost; resolves when done. */
+  /**
+   * Stops sending after the current batch (waiting for it at most closeTimeoutMs; a batch still unconfirmed then
+   * counts as undelivered), persists what is left in memory to disk so nothing is lost; resolves when done.
+   */
   close(): Promise<void> {
     this.closed ??= this.shutdown();
     return this.closed;
@@ -112,36 +144,77 @@ export class DeliveryQueue {
       memoryMessages: this.memoryCount,
       diskBytes: this.disk.bytes,
       diskMessages: this.disk.messages,
+      diskBytesWritten: this.disk.bytesWritten,
       delivered: this.delivered,
       state: this.state,
     };
   }
 
   private async place(messages: Buffer[], slot: TokenSlot): Promise<void> {
-    if (messages.length === 0) {
-      slot.durable = true;
-      this.reportDurable();
-      return;
-    }
-    for (;;) {
-      const memoryHasRoom = this.memoryCount === 0 ? messages.length <= this.opts.memoryMessages : this.memoryCount + messages.length <= this.opts.memoryMessages;
-      if (this.disk.isEmpty && memoryHasRoom && !this.closing) {
-        this.memory.push({ messages, sent: 0, slot });
-        this.memoryCount += messages.length;
+    let rest = messages;
+    const memoryMax = Math.max(1, this.opts.memoryMessages);
+    while (rest.length > 0) {
+      // Memory takes what fits; a batch larger than the room left goes in parts as the sender frees room.
+      if (this.disk.isEmpty && this.memoryCount < memoryMax && !this.closing) {
+        const count = Math.min(rest.length, memoryMax - this.memoryCount);
+        const part = count === rest.length ? rest : rest.slice(0, count);
+        rest = count === rest.length ? [] : rest.slice(count);
+        slot.pendingParts++;
+        this.memory.push({ messages: part, sent: 0, slot });
+        this.memoryCount += count;
         this.wakeSender?.();
-        return;
+        continue;
       }
-      const size = messages.reduce((n, m) => n + m.length + 8, 0);
       // During close() the bound gives way: the sender has stopped, and a waiting batch must not be lost.
-      if (this.disk.isEmpty || this.disk.bytes + size <= this.opts.diskMaxBytes || this.closing) {
-        this.disk.append(messages);
-        this.unsyncedDiskSlots.push(slot);
-        this.scheduleFlush();
-        this.wakeSender?.();
-        return;
+      if (this.closing || !this.isDelivering()) {
+        const size = rest.reduce((n, m) => n + m.length + 8, 0);
+        if (this.disk.isEmpty || this.disk.bytes + size <= this.opts.diskMaxBytes || this.closing) {
+          slot.pendingParts++;
+          this.disk.append(rest);
+          this.unsyncedDiskSlots.push(slot);
+          this.scheduleFlush();
+          this.wakeSender?.();
+          break;
+        }
       }
-      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      await this.waitForSpace();
     }
+    this.partDurable(slot); // placing is over
+  }
+
+  /** One part of an enqueue is durable (sent, or fsync'd to disk); the slot is once all are. */
+  private partDurable(slot: TokenSlot): void {
+    if (--slot.pendingParts > 0) return;
+    slot.durable = true;
+    this.reportDurable();
+  }
+
+  /** False once the sender has owed a batch for spillAfterMs: the collector is down, reconnecting, refusing or not reading. */
+  private isDelivering(): boolean {
+    return this.undeliveredSince === undefined || Date.now() - this.undeliveredSince < this.spillAfterMs;
+  }
+
+  /**
+   * Resolves when a batch was delivered, a send failed, or (at the latest) when the sender would count as not
+   * delivering any more, so a waiting enqueue decides again between waiting and spilling.
+   */
+  private waitForSpace(): Promise<void> {
+    const untilNotDelivering = this.undeliveredSince === undefined ? 0 : this.undeliveredSince + this.spillAfterMs - Date.now();
+    const recheckMs = untilNotDelivering > 0 ? untilNotDelivering : this.spillAfterMs;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        const i = this.spaceWaiters.indexOf(done);
+        if (i >= 0) this.spaceWaiters.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, recheckMs);
+      this.spaceWaiters.push(done);
+    });
+  }
+
+  private wakeSpaceWaiters(): void {
+    for (const w of this.spaceWaiters.splice(0)) w();
   }
 
   /** Group commit: one fsync covers every disk append made since the last one. */
@@ -153,8 +226,7 @@ export class DeliveryQueue {
         this.unsyncedDiskSlots = [];
         try {
           await this.disk.sync();
-          for (const s of slots) s.durable = true;
-          this.reportDurable();
+          for (const slot of slots) this.partDurable(slot);
         } catch (err) {
           this.logger.error('cannot fsync the disk queue; will retry', { dir: this.opts.diskDirectory, error: (err as Error).message });
           this.unsyncedDiskSlots = slots.concat(this.unsyncedDiskSlots);
@@ -195,23 +267,21 @@ export class DeliveryQueue {
   }
 
   private async commit(batch: Batch): Promise<void> {
+    // Counted at confirmation, before the disk read pointer is written, so stats() never lags what was confirmed.
+    this.delivered += batch.messages.length;
     if (batch.source === 'memory') {
       for (const { entry, count } of batch.parts) {
         entry.sent += count;
         this.memoryCount -= count;
         if (entry.sent === entry.messages.length) {
           this.memory.shift();
-          entry.slot.durable = true;
+          this.partDurable(entry.slot);
         }
       }
-      this.reportDurable();
     } else {
       await this.disk.commit(batch.disk);
     }
-    this.delivered += batch.messages.length;
-    const waiters = this.spaceWaiters;
-    this.spaceWaiters = [];
-    for (const w of waiters) w();
+    this.wakeSpaceWaiters();
   }
 
   private async runSender(): Promise<void> {
@@ -220,11 +290,13 @@ export class DeliveryQueue {
       const batch = this.nextBatch();
       if (!batch) {
         this.state = 'idle';
+        this.undeliveredSince = undefined;
         // Woken by place() or by shutdown().
         await new Promise<void>((resolve) => (this.wakeSender = resolve));
         this.wakeSender = undefined;
         continue;
       }
+      this.undeliveredSince ??= Date.now();
       if (this.transport.status().state !== 'up') {
         this.state = 'waiting-for-transport';
         try {
@@ -232,14 +304,17 @@ export class DeliveryQueue {
         } catch (err) {
           if (signal.aborted) break;
           this.logger.warn('transport not ready', { transport: this.transport.name, error: (err as Error).message });
+          this.wakeSpaceWaiters();
           await sleep(this.retry.nextDelayMs(), signal).catch(() => undefined);
           continue;
         }
       }
       this.state = 'sending';
       try {
-        await this.transport.send({ messages: batch.messages });
+        // close() may stop waiting for a send that never completes; the batch then stays queued, unconfirmed.
+        await Promise.race([this.transport.send({ messages: batch.messages }), this.inFlightGivenUp]);
       } catch (err) {
+        if (err instanceof InFlightGivenUp) break;
         // The batch stays at the head; it is sent again, in order, once the transport is back.
         this.state = 'retrying';
         this.logger.warn('send failed; will retry the batch', {
@@ -247,10 +322,12 @@ export class DeliveryQueue {
           messages: batch.messages.length,
           error: (err as Error).message,
         });
+        this.wakeSpaceWaiters();
         await sleep(this.retry.nextDelayMs(), signal).catch(() => undefined);
         continue;
       }
       this.retry.reset();
+      this.undeliveredSince = undefined;
       try {
         await this.commit(batch);
       } catch (err) {
@@ -265,9 +342,22 @@ export class DeliveryQueue {
     this.state = 'closing';
     this.stopController.abort(new Error('delivery queue closing'));
     this.wakeSender?.();
-    await this.sender;
+    const closeTimeoutMs = this.opts.closeTimeoutMs ?? 5000;
+    // Only a send can keep the sender this long (waits and sleeps end on the abort above).
+    const giveUp = setTimeout(() => {
+      this.logger.warn('the batch in flight was not confirmed in time; keeping it as undelivered', {
+        transport: this.transport.name,
+        waitedMs: closeTimeoutMs,
+      });
+      this.giveUpInFlight(new InFlightGivenUp(`no confirmation within ${closeTimeoutMs} ms of close()`));
+    }, closeTimeoutMs);
+    try {
+      await this.sender;
+    } finally {
+      clearTimeout(giveUp);
+    }
     // Enqueues still waiting for space may now write past the disk bound.
-    for (const w of this.spaceWaiters.splice(0)) w();
+    this.wakeSpaceWaiters();
     await this.placeChain;
     const unsent: Buffer[] = [];
     for (const entry of this.memory) unsent.push(...entry.messages.slice(entry.sent));
@@ -275,11 +365,11 @@ export class DeliveryQueue {
       this.disk.prepend(unsent);
       this.logger.info('saved undelivered messages to the disk queue', { messages: unsent.length, dir: this.opts.diskDirectory });
     }
-    for (const entry of this.memory.splice(0)) entry.slot.durable = true;
+    for (const entry of this.memory.splice(0)) this.partDurable(entry.slot);
     this.memoryCount = 0;
     while (this.flushing) await this.flushing;
     await this.disk.sync();
-    for (const s of this.unsyncedDiskSlots.splice(0)) s.durable = true;
+    for (const slot of this.unsyncedDiskSlots.splice(0)) this.partDurable(slot);
     this.reportDurable();
     this.disk.close();
     this.state = 'closed';

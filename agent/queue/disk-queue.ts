@@ -43,6 +43,7 @@ export class DiskQueue {
   private readonly skip = new Map<number, number>();
   private unconsumedBytes = 0;
   private unconsumedMessages = 0;
+  private writtenBytes = 0;
   private writeFd?: number;
   private writeSegment?: number;
   private needsDirSync = false;
@@ -70,6 +71,11 @@ export class DiskQueue {
     return this.unconsumedMessages;
   }
 
+  /** Record bytes this process wrote (append and prepend), for measuring how much the disk is used. */
+  get bytesWritten(): number {
+    return this.writtenBytes;
+  }
+
   get isEmpty(): boolean {
     return this.unconsumedMessages === 0;
   }
@@ -88,6 +94,7 @@ export class DiskQueue {
     this.dirtyFds.add(fd);
     this.unconsumedBytes += records.length;
     this.unconsumedMessages += messages.length;
+    this.writtenBytes += records.length;
   }
 
   /** Puts messages in front of everything queued (shutdown: the memory queue is older than the disk backlog). */
@@ -110,6 +117,7 @@ export class DiskQueue {
     this.read = { segment: seg, offset: 0 };
     this.unconsumedBytes += records.length;
     this.unconsumedMessages += messages.length;
+    this.writtenBytes += records.length;
     this.needsDirSync = true;
     this.persistPointerSync();
   }

@@ -136,11 +136,14 @@ export abstract class StreamSocketTransport implements Transport {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closeController.abort(new Error(`${this.name} is closed`));
+    const socket = this.socket;
+    this.socket = undefined;
+    // Bytes still unwritten mean the collector stopped reading and the queue gave the batch up (it keeps it as
+    // undelivered): a polite end() would wait for a flush that never comes, so drop the connection now.
+    if (socket && (this.inflight.size > 0 || socket.writableLength > 0)) socket.destroy();
     this.failInflight(new Error(`${this.name} closed before the batch was written`));
     for (const waiter of [...this.readyWaiters]) waiter();
     this.readyWaiters.clear();
-    const socket = this.socket;
-    this.socket = undefined;
     if (socket && !socket.destroyed) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -21,36 +21,31 @@ interface Source extends ReferenceFile {
   lines: Buffer[];
 }
 
-/** The time rsyslog wrote into a message, to format our side with the same clock reading. */
-function timeOf(received: Buffer, template: ForwardTemplate): Date {
+/** The time rsyslog wrote into a message (microseconds too), to format our side with the same clock reading. */
+function timeOf(received: Buffer, template: ForwardTemplate): { time: Date; micros: number } {
   const text = received.toString('latin1');
   if (template === 'RSYSLOG_TraditionalForwardFormat') {
     const m = /^<\d+>([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /.exec(text);
     if (!m) throw new Error(`no RFC 3164 timestamp in ${JSON.stringify(text)}`);
-    return new Date(new Date().getFullYear(), MONTHS.indexOf(m[1]), Number(m[2].trim()), Number(m[3]), Number(m[4]), Number(m[5]));
+    return { time: new Date(new Date().getFullYear(), MONTHS.indexOf(m[1]), Number(m[2].trim()), Number(m[3]), Number(m[4]), Number(m[5])), micros: 0 };
   }
-  const m = /^<\d+>(?:1 )?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d{3}([+-]\d\d:\d\d) /.exec(text);
+  const m = /^<\d+>(?:1 )?(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})(\d{3})([+-]\d\d:\d\d) /.exec(text);
   if (!m) throw new Error(`no RFC 3339 timestamp in ${JSON.stringify(text)}`);
-  return new Date(`${m[1]}${m[2]}`);
-}
-
-/** rsyslog has microseconds, a Date milliseconds: blank the last three fraction digits before comparing. */
-function maskMicros(b: Buffer): string {
-  return b.toString('latin1').replace(/^(<\d+>(?:1 )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})\d{3}/, '$1000');
+  return { time: new Date(`${m[1]}${m[3]}`), micros: Number(m[2]) };
 }
 
 /** Checks every received message is the next line of some source, formatted by us, and all lines arrived. */
 function expectSameAsRsyslog(received: Buffer[], sources: Source[], template: ForwardTemplate, hostname: string, maxMessageSize: number): void {
   const next = sources.map(() => 0);
   for (const r of received) {
-    const time = timeOf(r, template);
+    const { time, micros } = timeOf(r, template);
     const candidates: string[] = [];
     let matched = false;
     for (let s = 0; s < sources.length && !matched; s++) {
       const src = sources[s];
       if (next[s] >= src.lines.length) continue;
-      const ours = formatSyslogMessage(template, { facility: src.facility, severity: src.severity, time, hostname, tag: src.tag, msg: src.lines[next[s]] }, maxMessageSize);
-      if (maskMicros(ours) === maskMicros(r)) {
+      const ours = formatSyslogMessage(template, { facility: src.facility, severity: src.severity, time, micros, hostname, tag: src.tag, msg: src.lines[next[s]] }, maxMessageSize);
+      if (ours.equals(r)) {
         next[s]++;
         matched = true;
       } else candidates.push(JSON.stringify(ours.toString('latin1')));
@@ -186,12 +181,32 @@ describe('syslog-formatter: template rules', function () {
     expect(short[short.length - 1]).to.equal(0x0a);
   });
 
+  it('writes microseconds into the RFC 3339 fraction when given them; none are invented when not', function () {
+    const time = new Date(Date.UTC(2026, 10, 23, 9, 24, 33, 57));
+    const fields = { facility: 23, severity: 6, time, hostname: 'h', tag: 'bro_conn:', msg: Buffer.from('m') };
+    const savedTz = process.env.TZ;
+    process.env.TZ = 'UTC';
+    try {
+      expect(formatSyslogMessage('RSYSLOG_ForwardFormat', { ...fields, micros: 453 }, 8192).toString()).to.equal('<190>2026-11-23T09:24:33.057453+00:00 h bro_conn: m');
+      expect(formatSyslogMessage('RSYSLOG_SyslogProtocol23Format', { ...fields, micros: 9 }, 8192).toString()).to.equal('<190>1 2026-11-23T09:24:33.057009+00:00 h bro_conn - - - m\n');
+      expect(formatSyslogMessage('RSYSLOG_ForwardFormat', fields, 8192).toString()).to.equal('<190>2026-11-23T09:24:33.057000+00:00 h bro_conn: m');
+      expect(formatSyslogMessage('RSYSLOG_TraditionalForwardFormat', { ...fields, micros: 453 }, 8192).toString()).to.equal('<190>Nov 23 09:24:33 h bro_conn: m');
+      // Out-of-range values never become non-digit bytes.
+      for (const bad of [1000, -1, Number.NaN]) {
+        expect(formatSyslogMessage('RSYSLOG_ForwardFormat', { ...fields, micros: bad }, 8192).toString()).to.contain('.057000+00:00');
+      }
+    } finally {
+      if (savedTz === undefined) delete process.env.TZ;
+      else process.env.TZ = savedTz;
+    }
+  });
+
   // A model of the three templates written the slow, obvious way; the fast formatter must agree for any input.
-  function model(template: ForwardTemplate, fac: number, sev: number, time: Date, host: string, tag: string, msg: Buffer, max: number): Buffer {
+  function model(template: ForwardTemplate, fac: number, sev: number, time: Date, host: string, tag: string, msg: Buffer, max: number, micros = 0): Buffer {
     const p2 = (n: number): string => String(n).padStart(2, '0');
     const off = -time.getTimezoneOffset();
     const offset = `${off < 0 ? '-' : '+'}${p2(Math.floor(Math.abs(off) / 60))}:${p2(Math.abs(off) % 60)}`;
-    const iso = `${time.getFullYear()}-${p2(time.getMonth() + 1)}-${p2(time.getDate())}T${p2(time.getHours())}:${p2(time.getMinutes())}:${p2(time.getSeconds())}.${String(time.getMilliseconds()).padStart(3, '0')}000${offset}`;
+    const iso = `${time.getFullYear()}-${p2(time.getMonth() + 1)}-${p2(time.getDate())}T${p2(time.getHours())}:${p2(time.getMinutes())}:${p2(time.getSeconds())}.${String(time.getMilliseconds()).padStart(3, '0')}${String(micros).padStart(3, '0')}${offset}`;
     const tag32 = Buffer.from(tag).subarray(0, 32);
     const sp = msg.length > 0 && msg[0] === 0x20 ? '' : ' ';
     let whole: Buffer;
@@ -218,14 +233,16 @@ describe('syslog-formatter: template rules', function () {
         fc.string({ minLength: 1, maxLength: 40 }),
         fc.integer({ min: 20, max: 400 }),
         // Times close together (same second, next second) and far apart, in any order: the header cache must follow.
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 400 * 86400 * 1000 }), fc.uint8Array({ maxLength: 120 })), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 400 * 86400 * 1000 }), fc.uint8Array({ maxLength: 120 }), fc.integer({ min: 0, max: 999 })), { minLength: 1, maxLength: 12 }),
         (tpl, fac, sev, tag, max, entries) => {
           const f = new SyslogFormatter(tpl, fac, sev, 'sensor1', tag, max);
-          for (const [dt, bytes] of entries) {
+          for (const [dt, bytes, micros] of entries) {
             for (const t of [base + dt, base + dt + 1, base + dt + 999]) {
               const time = new Date(t);
               const msg = Buffer.from(bytes);
-              expect(f.format(time, msg).equals(model(tpl, fac, sev, time, 'sensor1', tag, msg, max))).to.equal(true);
+              expect(f.format(time, msg, micros).equals(model(tpl, fac, sev, time, 'sensor1', tag, msg, max, micros))).to.equal(true);
+              // Callers that pass no microseconds keep the millisecond-only fraction.
+              expect(f.format(time, msg).equals(model(tpl, fac, sev, time, 'sensor1', tag, msg, max, 0))).to.equal(true);
             }
           }
         },

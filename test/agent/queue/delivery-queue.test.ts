@@ -5,29 +5,15 @@ import { expect } from 'chai';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ForwardAction } from '../../../agent/config/agent-config';
 import { DeliveryQueue, type CommitToken } from '../../../agent/queue/delivery-queue';
 import { createTransport } from '../../../agent/transport/create-transport';
 import type { Transport, TransportBatch, TransportStatus } from '../../../agent/transport/transport';
 import { createLogger, MemorySink, silentLogger } from '../../../src/core/logger';
 import { freePort, makeTempDir, waitFor } from '../../helpers/rsyslogd-process';
 import { SyslogCollector } from '../../helpers/syslog-collector';
-
-function tcpAction(port: number): ForwardAction {
-  return {
-    selector: [{ facility: '*', severity: '*', comparison: 'at-or-above' }],
-    protocol: 'tcp',
-    host: '127.0.0.1',
-    port,
-    framing: 'octet-counted',
-    template: 'RSYSLOG_TraditionalForwardFormat',
-    where: { file: 'test.conf', line: 1 },
-  };
-}
+import { FAST_RECONNECT, forwardAction, range } from '../transport/forward-action-fixture';
 
 const msg = (i: number): Buffer => Buffer.from(`<190>Nov 23 10:00:41 sensor1 bro_conn: line ${String(i).padStart(6, '0')}\tx`);
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, k) => from + k);
-const FAST = { backoff: { initialMs: 50, maxMs: 300 }, connectTimeoutMs: 2000 };
 
 describe('DeliveryQueue with a real rsyslogd collector', function () {
   const cleanup: (() => Promise<void>)[] = [];
@@ -36,7 +22,7 @@ describe('DeliveryQueue with a real rsyslogd collector', function () {
   });
 
   function setup(port: number, dir: string, memoryMessages: number, diskMaxBytes: number, durable: number[]) {
-    const transport = createTransport(tcpAction(port), silentLogger, FAST);
+    const transport = createTransport(forwardAction('tcp', port, 'octet-counted'), silentLogger, FAST_RECONNECT);
     const queue = new DeliveryQueue({
       transport,
       memoryMessages,
@@ -80,6 +66,8 @@ describe('DeliveryQueue with a real rsyslogd collector', function () {
     expect(got.map(String)).to.deep.equal(range(0, total).map((i) => msg(i).toString()));
     await waitFor('all tokens durable', () => durable.length === total / 50, 5000);
     expect(durable).to.deep.equal(range(0, total / 50));
+    // The disk part was durable (fsync'd) before it was sent: wait for the last send's confirmation too.
+    await waitFor('every message confirmed', () => queue.stats().delivered === total, 5000);
     expect(queue.stats()).to.include({ delivered: total, memoryMessages: 0, diskBytes: 0 });
   });
 

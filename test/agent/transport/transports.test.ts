@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import * as net from 'net';
 import * as fs from 'fs';
-import type { ForwardAction, TcpFraming, TlsSettings } from '../../../agent/config/agent-config';
+import type { ForwardAction, TlsSettings } from '../../../agent/config/agent-config';
 import { createTransport } from '../../../agent/transport/create-transport';
 import { TlsTransport } from '../../../agent/transport/tls-transport';
 import type { Transport } from '../../../agent/transport/transport';
@@ -12,19 +12,7 @@ import { createLogger, MemorySink, silentLogger } from '../../../src/core/logger
 import { SyslogCollector } from '../../helpers/syslog-collector';
 import { freePort, makeTempDir, waitFor } from '../../helpers/rsyslogd-process';
 import { createTestPki, type TestPki } from '../../helpers/test-pki';
-
-function action(protocol: ForwardAction['protocol'], port: number, framing: TcpFraming = 'lf', tls?: TlsSettings): ForwardAction {
-  return {
-    selector: [{ facility: '*', severity: '*', comparison: 'at-or-above' }],
-    protocol,
-    host: '127.0.0.1',
-    port,
-    framing,
-    template: 'RSYSLOG_TraditionalForwardFormat',
-    tls,
-    where: { file: 'test.conf', line: 1 },
-  };
-}
+import { forwardAction } from './forward-action-fixture';
 
 const FAST_RETRY = { backoff: { initialMs: 50, maxMs: 400 }, connectTimeoutMs: 2000 };
 
@@ -62,7 +50,7 @@ describe('transports against a real rsyslogd collector', function () {
   for (const framing of ['lf', 'octet-counted'] as const) {
     it(`tcp (${framing}) delivers exact bytes in order`, async function () {
       const c = await collector({ protocol: 'tcp' });
-      const t = transport(action('tcp', c.port, framing));
+      const t = transport(forwardAction('tcp', c.port, framing));
       await sendAll(t, [...AWKWARD, P23_WITH_LF]);
       const got = await c.waitForMessages(4);
       // LF framing: P23's own final LF is the frame end; octet counting carries it inside the message.
@@ -74,7 +62,7 @@ describe('transports against a real rsyslogd collector', function () {
 
   it('udp delivers one datagram per message with exact bytes', async function () {
     const c = await collector({ protocol: 'udp' });
-    const t = transport(action('udp', c.port));
+    const t = transport(forwardAction('udp', c.port));
     await sendAll(t, AWKWARD);
     const got = await c.waitForMessages(3);
     expect(got.map((b) => b.toString('hex'))).to.deep.equal(AWKWARD.map((b) => b.toString('hex')));
@@ -83,7 +71,7 @@ describe('transports against a real rsyslogd collector', function () {
   it('tcp: fails sends while the collector is down, reconnects when it is back, and counts the reconnect', async function () {
     const port = await freePort();
     const sink = new MemorySink();
-    const t = transport(action('tcp', port), createLogger('test', sink, 'debug'));
+    const t = transport(forwardAction('tcp', port), createLogger('test', sink, 'debug'));
     let rejected = false;
     await t.send({ messages: [AWKWARD[0]] }).catch(() => (rejected = true));
     expect(rejected, 'send before any connection must reject').to.equal(true);
@@ -119,7 +107,7 @@ describe('transports against a real rsyslogd collector', function () {
     for (const framing of ['lf', 'octet-counted'] as const) {
       it(`delivers exact bytes with the collector verified by CA and permitted peer name (${framing})`, async function () {
         const c = await collector({ protocol: 'tls', tls: pki });
-        const t = transport(action('tls', c.port, framing, { caFile: pki.caFile, verifyPeer: true, permittedPeers: ['collector.test'] }));
+        const t = transport(forwardAction('tls', c.port, framing, { caFile: pki.caFile, verifyPeer: true, permittedPeers: ['collector.test'] }));
         await sendAll(t, AWKWARD);
         const got = await c.waitForMessages(3);
         expect(got.map((b) => b.toString('hex'))).to.deep.equal(AWKWARD.map((b) => b.toString('hex')));
@@ -128,7 +116,7 @@ describe('transports against a real rsyslogd collector', function () {
 
     it('verifies against the host when no permitted peers are configured (IP SAN 127.0.0.1)', async function () {
       const c = await collector({ protocol: 'tls', tls: pki });
-      const t = transport(action('tls', c.port, 'lf', { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }));
+      const t = transport(forwardAction('tls', c.port, 'lf', { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }));
       await sendAll(t, [AWKWARD[0]]);
       expect((await c.waitForMessages(1))[0].equals(AWKWARD[0])).to.equal(true);
     });
@@ -140,7 +128,7 @@ describe('transports against a real rsyslogd collector', function () {
       it(`refuses ${label}: reports why, stays down, delivers nothing`, async function () {
         const c = await collector({ protocol: 'tls', tls: pki });
         const sink = new MemorySink();
-        const t = transport(action('tls', c.port, 'lf', settings(pki)), createLogger('test', sink, 'debug'));
+        const t = transport(forwardAction('tls', c.port, 'lf', settings(pki)), createLogger('test', sink, 'debug'));
         const ready = t.waitUntilReady(AbortSignal.timeout(1500)).then(
           () => 'up',
           () => 'not up',
@@ -182,7 +170,7 @@ describe('transports against a real rsyslogd collector', function () {
 
   it('relp delivers exact bytes, each acknowledged by rsyslog imrelp, and closes the session cleanly', async function () {
     const c = await collector({ protocol: 'relp' });
-    const t = transport(action('relp', c.port));
+    const t = transport(forwardAction('relp', c.port));
     await sendAll(t, [...AWKWARD, P23_WITH_LF]);
     // send() resolved: every message was acknowledged, so it must already be at the collector.
     const got = await c.waitForMessages(4);

@@ -5,7 +5,8 @@ import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../core/user-error';
-import { openCaptureFile, openLiveCapture } from '../../sensor/capture/open-capture';
+import { LiveCaptureSource, LiveCaptureStats } from '../../sensor/capture/live-capture-source';
+import { openCaptureFile } from '../../sensor/capture/open-capture';
 import type { CaptureSource } from '../../sensor/capture/capture-source';
 import { ProgressBar } from '../../sensor/capture/progress-bar';
 import { LocalNetworks, NetworksConfigError } from '../../sensor/flows/local-networks';
@@ -60,9 +61,8 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   if (!isProfileName(opts.profile)) throw new UserError(`sensor: unknown profile ${opts.profile} (elsa or zeek)`);
   const localNets = loadNetworks(opts.networks);
   const live = opts.interface !== undefined;
-  const source: CaptureSource = live
-    ? openLiveCapture(opts.interface as string, { filter: opts.filter })
-    : openCaptureFile(opts.read as string, { filter: opts.filter });
+  const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
+  const source: CaptureSource = liveSource ?? openCaptureFile(opts.read as string, { filter: opts.filter });
   const logs = new LogWriterSet({
     dir: opts.logdir ?? defaultLogDir(),
     profile: opts.profile,
@@ -90,11 +90,20 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     progress?.finish();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    // pcap@3.1.0 keeps its native poll handle referenced after close (released only when another packet arrives),
-    // so a stopped live capture would never let the process exit. Logs are closed synchronously by now; exit once
-    // the caller has reported any error (setImmediate runs after its catch).
-    if (live) setImmediate(() => process.exit());
+    // Like Zeek at exit: what was captured and what the kernel had to drop (capture loss).
+    const stats = liveSource?.stats();
+    if (stats !== undefined) process.stderr.write(`${captureSummaryLine(opts.interface as string, stats)}\n`);
   }
+}
+
+/** The final stderr line of a live capture: `nsm sensor: N packets received on interface I, D (P%) dropped, ...`. */
+export function captureSummaryLine(iface: string, stats: LiveCaptureStats): string {
+  // Linux's ps_recv already includes the dropped packets, so it is the base for the loss ratio.
+  const lossPercent = stats.kernelReceived > 0 ? (100 * stats.kernelDropped) / stats.kernelReceived : 0;
+  return (
+    `nsm sensor: ${stats.packets} packets received on interface ${iface}, ` +
+    `${stats.kernelDropped} (${lossPercent.toFixed(2)}%) dropped, ${stats.interfaceDropped} dropped by the interface`
+  );
 }
 
 function loadNetworks(file: string | undefined): LocalNetworks {

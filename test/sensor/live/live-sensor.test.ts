@@ -1,19 +1,15 @@
 // `nsm sensor -i lo -f 'port N'` as a real subprocess: the test makes a UDP exchange and TCP connections on
-// 127.0.0.1:N, sends SIGTERM, and finds them in conn.log with Zeek's states; the sensor must flush and write #close.
+// 127.0.0.1:N, sends SIGTERM, and finds them in conn.log with Zeek's states; the sensor must flush, write #close and
+// end with a capture summary whose packet count is exactly the packets conn.log accounts for.
 
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'child_process';
 import * as dgram from 'dgram';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { readZeekLog } from '../logs/zeek-log-reader';
-
-const ROOT = path.resolve(__dirname, '../../../..');
-const NSM = path.join(ROOT, 'bin', 'nsm');
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { parseCaptureSummary, SensorProcess, sleep } from './sensor-process';
 
 /** A TCP server and a UDP echo socket on the same free port of 127.0.0.1 (bounded retries). */
 async function listenBoth(): Promise<{ port: number; tcp: net.Server; udp: dgram.Socket }> {
@@ -70,7 +66,7 @@ async function udpExchange(port: number): Promise<number> {
 }
 
 describe('nsm sensor -i lo (live capture)', () => {
-  let sensor: ChildProcess | undefined;
+  let sensor: SensorProcess | undefined;
   let servers: { port: number; tcp: net.Server; udp: dgram.Socket } | undefined;
   let tmp: string;
 
@@ -78,7 +74,7 @@ describe('nsm sensor -i lo (live capture)', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-live-'));
   });
   after(async () => {
-    if (sensor && sensor.exitCode === null && sensor.signalCode === null) sensor.kill('SIGKILL');
+    sensor?.kill();
     if (servers) {
       servers.udp.close();
       await new Promise<void>((resolve) => (servers as { tcp: net.Server }).tcp.close(() => resolve()));
@@ -86,23 +82,13 @@ describe('nsm sensor -i lo (live capture)', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('logs the connections it saw and writes #close on SIGTERM', async () => {
+  it('logs the connections it saw, writes #close on SIGTERM and sums up the capture', async () => {
     servers = await listenBoth();
     const port = servers.port;
     const logDir = path.join(tmp, 'logs');
-    const proc = spawn(process.execPath, [NSM, 'sensor', '-i', 'lo', '-f', `port ${port}`, '-l', logDir, '--profile', 'zeek', '-C'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    sensor = proc; // -C: loopback packets carry partial (offloaded) checksums
-    let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-
-    for (let i = 0; i < 100 && !stderr.includes('listening on lo'); i++) {
-      if (proc.exitCode !== null) break;
-      await sleep(100);
-    }
-    expect(stderr, 'sensor did not start').to.include('listening on lo');
+    // -C: loopback packets carry partial (offloaded) checksums
+    const proc = await SensorProcess.start(['-i', 'lo', '-f', `port ${port}`, '-l', logDir, '--profile', 'zeek', '-C']);
+    sensor = proc;
 
     const udpClient = await udpExchange(port);
     const tcpClients: number[] = [];
@@ -116,11 +102,12 @@ describe('nsm sensor -i lo (live capture)', () => {
       if (rows.length >= 3) break;
       await sleep(100);
     }
-    proc.kill('SIGTERM');
-    const timeout = sleep(20_000).then(() => 'timeout' as const);
-    const code = await Promise.race([exited, timeout]);
-    expect(code, `sensor did not stop: ${stderr}`).to.equal(0);
-    expect(stderr.trim()).to.equal('nsm sensor: listening on lo');
+    const exit = await proc.stop('SIGTERM', 20_000);
+    expect(exit, `sensor did not stop: ${proc.stderr}`).to.deep.equal({ code: 0, signal: null });
+    const lines = proc.stderrLines();
+    expect(lines, proc.stderr).to.have.length(2);
+    expect(lines[0]).to.equal('nsm sensor: listening on lo');
+    const summary = parseCaptureSummary(lines[1]);
 
     const table = readZeekLog(connLog);
     expect(table.meta[table.meta.length - 1]).to.match(/^#close\t/);
@@ -141,5 +128,8 @@ describe('nsm sensor -i lo (live capture)', () => {
     expect(udp?.get('orig_pkts')).to.equal('1');
     expect(udp?.get('resp_pkts')).to.equal('1');
     expect(table.rows).to.have.length(4); // the filter kept everything else out
+    // Every packet the capture delivered belongs to one of these connections, and each is counted once.
+    const loggedPackets = table.rows.reduce((n, r) => n + Number(r.get('orig_pkts')) + Number(r.get('resp_pkts')), 0);
+    expect(summary).to.deep.equal({ packets: loggedPackets, iface: 'lo', dropped: 0, percent: 0, ifDropped: 0 });
   });
 });

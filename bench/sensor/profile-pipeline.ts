@@ -1,10 +1,12 @@
 // Profiles the sensor pipeline on the bench's mixed capture: runs it in a child under `node --cpu-prof`, then prints the
 // functions with the most self time (and the share of GC), so hot-path work starts from measurements, not guesses.
 // Usage: node dist/bench/sensor/profile-pipeline.js [--mb 200] [--top 40] [--keep DIR] [--capture FILE (built if missing)]
+//        [--warm: profile only a second pass in the same process, after a first pass has compiled the code]
 
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import * as inspector from 'inspector';
 import * as path from 'path';
 import { buildMixedCapture } from './mixed-capture-builder';
 import { runBenchPipeline, SOURCE_DIRS } from './sensor-bench';
@@ -55,6 +57,23 @@ async function runPipelineOnce(file: string): Promise<void> {
   process.stdout.write(`pipeline: ${summary.packets} packets, ${summary.connections} connections, ${summary.weirds} weirds\n`);
 }
 
+/** The child side of --warm: an unprofiled first pass, then a second pass profiled through the inspector into `profDir`. */
+async function runPipelineWarm(file: string, profDir: string): Promise<void> {
+  await runBenchPipeline(file);
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params: object = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  // 100 µs samples (the default is 1 ms): enough ticks per source line to see where a hot function spends its time.
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  await runPipelineOnce(file);
+  const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
+  session.disconnect();
+  fs.writeFileSync(path.join(profDir, 'warm.cpuprofile'), JSON.stringify(profile));
+}
+
 function argValue(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -62,6 +81,7 @@ function argValue(argv: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') return runPipelineOnce(argv[1]);
+  if (argv[0] === '--warm-child') return runPipelineWarm(argv[1], argv[2]);
   const megabytes = Number(argValue(argv, '--mb') ?? 200);
   const top = Number(argValue(argv, '--top') ?? 40);
   const keep = argValue(argv, '--keep');
@@ -75,7 +95,10 @@ async function main(argv: string[]): Promise<void> {
     }
     const profDir = keep ?? path.join(work, 'prof');
     fs.mkdirSync(profDir, { recursive: true });
-    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, __filename, '--child', file], { stdio: 'inherit' });
+    const childArgs = argv.includes('--warm')
+      ? [__filename, '--warm-child', file, profDir]
+      : ['--cpu-prof', '--cpu-prof-dir', profDir, __filename, '--child', file];
+    execFileSync(process.execPath, childArgs, { stdio: 'inherit' });
     const profFile = fs.readdirSync(profDir).filter((n) => n.endsWith('.cpuprofile')).sort().pop();
     if (profFile === undefined) throw new Error(`no .cpuprofile written in ${profDir}`);
     const rows = selfTimes(JSON.parse(fs.readFileSync(path.join(profDir, profFile), 'utf8')) as CpuProfile);

@@ -208,12 +208,20 @@ export class FragmentReassembler {
     if (cur < upper) fresh.push(this.copyBlock(cur, upper, src, srcStart - seq));
     if (overlap) this.weird.weird(inconsistent ? 'fragment_inconsistency' : 'fragment_overlap', pkt);
     if (fresh.length === 0) return;
+    const blocks = d.blocks;
     for (const b of fresh) {
-      d.blocks.push(b);
+      // Insertion into the sorted list: blocks never overlap, so this is the order a sort would give, without the
+      // work array Array.prototype.sort allocates on every fragment.
+      let i = blocks.length;
+      blocks.push(b);
+      while (i > 0 && blocks[i - 1].seq > b.seq) {
+        blocks[i] = blocks[i - 1];
+        i--;
+      }
+      blocks[i] = b;
       d.bytes += b.upper - b.seq;
       this.heldBytes += b.upper - b.seq;
     }
-    d.blocks.sort((x, y) => x.seq - y.seq);
   }
 
   private copyBlock(seq: number, upper: number, src: Buffer, base: number): Block {

@@ -50,7 +50,6 @@ export class TcpEndpoint {
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
-  lastTime = 0;
   /** Repeat counters and thresholds for the letters logged again at 10, 100, 1000... repeats (see ScaledLetter). */
   readonly scaledCounts = [0, 0, 0, 0];
   readonly scaledThresholds = [1, 1, 1, 1];

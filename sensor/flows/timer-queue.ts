@@ -1,68 +1,131 @@
 // Network-time timers (Zeek's timer manager in miniature): a binary min-heap ordered by due time, then by
 // insertion order. Cancelling is lazy: owners bump a generation number and ignore stale timers when they fire.
+// The heap is kept as parallel typed arrays rather than one object per timer: a connection arms about ten timers in
+// its life, and objects made that a steady stream of garbage and pointer-chasing in every sift.
 
-export interface Timer<T> {
-  due: number;
-  order: number;
-  target: T;
-  kind: number;
-  generation: number;
-}
+const INITIAL_CAPACITY = 1024;
 
 export class TimerQueue<T> {
-  private readonly heap: Timer<T>[] = [];
+  private dues = new Float64Array(INITIAL_CAPACITY);
+  /** Insertion sequence number: breaks ties between equal due times (first armed fires first). */
+  private orders = new Float64Array(INITIAL_CAPACITY);
+  private kinds = new Int32Array(INITIAL_CAPACITY);
+  /** Float64 like the owners' counters, so a comparison never sees a wrapped value. */
+  private generations = new Float64Array(INITIAL_CAPACITY);
+  private targets: (T | undefined)[] = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
+  private count = 0;
   private nextOrder = 0;
 
+  /** The timer the last successful popDue() removed (valid until the next popDue()). */
+  firedDue = 0;
+  firedKind = 0;
+  firedGeneration = 0;
+  firedTarget: T | undefined;
+
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   add(due: number, target: T, kind: number, generation: number): void {
-    const timer: Timer<T> = { due, order: this.nextOrder++, target, kind, generation };
-    const heap = this.heap;
-    heap.push(timer);
-    let i = heap.length - 1;
+    if (this.count === this.dues.length) this.grow();
+    const order = this.nextOrder++;
+    const dues = this.dues;
+    const orders = this.orders;
+    // Sift up: move parents down into the hole until the new timer's place is found.
+    let i = this.count++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!earlier(timer, heap[parent])) break;
-      heap[i] = heap[parent];
+      const pd = dues[parent];
+      if (pd < due || (pd === due && orders[parent] < order)) break;
+      this.move(parent, i);
       i = parent;
     }
-    heap[i] = timer;
+    dues[i] = due;
+    orders[i] = order;
+    this.kinds[i] = kind;
+    this.generations[i] = generation;
+    this.targets[i] = target;
   }
 
   /** Whether a timer is due at `now` (cheap: callers check this on every packet before popping). */
   hasDue(now: number): boolean {
-    return this.heap.length > 0 && this.heap[0].due <= now;
+    return this.count > 0 && this.dues[0] <= now;
   }
 
-  /** Removes and returns the earliest timer if it is due at `now` (due <= now), else undefined. */
-  popDue(now: number): Timer<T> | undefined {
-    const heap = this.heap;
-    if (heap.length === 0 || heap[0].due > now) return undefined;
-    const top = heap[0];
-    const last = heap.pop() as Timer<T>;
-    if (heap.length > 0) {
+  /**
+   * Removes the earliest timer if it is due at `now` (due <= now) and returns true, with its fields in firedDue,
+   * firedKind, firedGeneration and firedTarget; returns false (fields untouched) when none is due.
+   */
+  popDue(now: number): boolean {
+    if (this.count === 0 || this.dues[0] > now) return false;
+    this.firedDue = this.dues[0];
+    this.firedKind = this.kinds[0];
+    this.firedGeneration = this.generations[0];
+    this.firedTarget = this.targets[0];
+    const last = --this.count;
+    if (last > 0) {
+      // Sift the last timer down from the root.
+      const dues = this.dues;
+      const orders = this.orders;
+      const due = dues[last];
+      const order = orders[last];
+      const kind = this.kinds[last];
+      const generation = this.generations[last];
+      const target = this.targets[last];
       let i = 0;
       for (;;) {
         const left = 2 * i + 1;
-        if (left >= heap.length) break;
+        if (left >= last) break;
         const right = left + 1;
-        const child = right < heap.length && earlier(heap[right], heap[left]) ? right : left;
-        if (!earlier(heap[child], last)) break;
-        heap[i] = heap[child];
+        let child = left;
+        if (right < last && (dues[right] < dues[left] || (dues[right] === dues[left] && orders[right] < orders[left]))) {
+          child = right;
+        }
+        const cd = dues[child];
+        if (cd > due || (cd === due && orders[child] > order)) break;
+        this.move(child, i);
         i = child;
       }
-      heap[i] = last;
+      dues[i] = due;
+      orders[i] = order;
+      this.kinds[i] = kind;
+      this.generations[i] = generation;
+      this.targets[i] = target;
     }
-    return top;
+    // Drop the reference so a removed connection is not kept alive by an emptied slot.
+    this.targets[last] = undefined;
+    return true;
   }
 
   clear(): void {
-    this.heap.length = 0;
+    this.targets.fill(undefined, 0, this.count);
+    this.count = 0;
+    this.firedTarget = undefined;
   }
-}
 
-function earlier<T>(a: Timer<T>, b: Timer<T>): boolean {
-  return a.due < b.due || (a.due === b.due && a.order < b.order);
+  private move(from: number, to: number): void {
+    this.dues[to] = this.dues[from];
+    this.orders[to] = this.orders[from];
+    this.kinds[to] = this.kinds[from];
+    this.generations[to] = this.generations[from];
+    this.targets[to] = this.targets[from];
+  }
+
+  private grow(): void {
+    const capacity = this.dues.length * 2;
+    const dues = new Float64Array(capacity);
+    dues.set(this.dues);
+    const orders = new Float64Array(capacity);
+    orders.set(this.orders);
+    const kinds = new Int32Array(capacity);
+    kinds.set(this.kinds);
+    const generations = new Float64Array(capacity);
+    generations.set(this.generations);
+    this.dues = dues;
+    this.orders = orders;
+    this.kinds = kinds;
+    this.generations = generations;
+    const targets = this.targets;
+    for (let i = targets.length; i < capacity; i++) targets.push(undefined);
+  }
 }

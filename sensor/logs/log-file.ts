@@ -42,8 +42,21 @@ export class LogFile<R> {
   }
 
   write(rec: R): void {
-    this.append(this.formatter.row(rec));
     this.rowCount++;
+    const formatter = this.formatter;
+    if (formatter.rowInto !== undefined) {
+      // Straight into the buffer when the formatter can (no per-row string); a row that does not fit flushes first.
+      let end = formatter.rowInto(rec, this.buffer, this.used);
+      if (end < 0 && this.used > 0) {
+        this.flush();
+        if (this.used === 0) end = formatter.rowInto(rec, this.buffer, 0);
+      }
+      if (end >= 0) {
+        this.used = end;
+        return;
+      }
+    }
+    this.append(formatter.row(rec));
   }
 
   flush(): void {

@@ -6,6 +6,12 @@ export interface LogFormatter<R> {
   header(path: string, openedAt: Date): string;
   /** One record as one line, newline included. Never throws on odd values. */
   row(rec: R): string;
+  /**
+   * Optional fast path: writes exactly the bytes of row(rec) into `out` from `at` and returns the end offset, or -1
+   * when it did not fit before `out.length` (the caller flushes and retries, or falls back to row()). Lets a formatter
+   * skip building a string per value and per row.
+   */
+  rowInto?(rec: R, out: Buffer, at: number): number;
   /** Lines written when the file is closed ('' for none). */
   footer(closedAt: Date): string;
 }

@@ -103,6 +103,64 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
     return line + '\n';
   }
 
+  /**
+   * row() written straight into `out` (see LogFormatter.rowInto): numbers as digits and plain strings byte by byte, no
+   * string per value or per row; anything unusual (escaping, sets, non-integer times) goes through the string code.
+   */
+  rowInto(rec: R, out: Buffer, at: number): number {
+    const separator = this.separatorCode;
+    if (separator < 0 || this.setSeparatorCode < 0) return writeLatin1(this.row(rec), out, at);
+    const cols = this.columns;
+    const start = at;
+    const limit = out.length;
+    for (let i = 0; i < cols.length; i++) {
+      if (i > 0) {
+        if (at >= limit) return -1;
+        out[at++] = separator;
+      }
+      at = this.valueInto(cols[i].type, cols[i].get(rec), out, at, limit);
+      if (at < 0) return -1;
+    }
+    if (at >= limit) return -1;
+    out[at++] = 0x0a;
+    // A row that would start with '#' needs row()'s escaping: rare, so it takes the string path.
+    if (out[start] === 0x23) return writeLatin1(this.row(rec), out, start);
+    return at;
+  }
+
+  private valueInto(type: ZeekType, v: unknown, out: Buffer, at: number, limit: number): number {
+    if (v === undefined || v === null) return writeLatin1(this.seps.unsetField, out, at);
+    switch (type) {
+      case 'time': {
+        const micros = v as number;
+        return Number.isSafeInteger(micros) ? writeTimeDigits(micros, out, at, limit) : writeLatin1(formatTime(micros), out, at);
+      }
+      case 'count':
+      case 'int':
+      case 'port': {
+        const n = Math.trunc(v as number);
+        return Number.isSafeInteger(n) ? writeIntegerDigits(n, out, at, limit) : writeLatin1(String(n), out, at);
+      }
+      case 'bool':
+        if (at >= limit) return -1;
+        out[at] = v ? 0x54 : 0x46;
+        return at + 1;
+      case 'addr':
+      case 'subnet':
+      case 'string':
+      case 'enum': {
+        const str = String(v);
+        const end = str === this.seps.unsetField || str === this.seps.emptyField
+          ? -2
+          : writePlain(str, out, at, limit, this.separatorCode, this.setSeparatorCode);
+        if (end !== -2) return end;
+        return writeLatin1(this.formatString(str, undefined), out, at);
+      }
+      default:
+        return writeLatin1(this.formatValue(type, v), out, at);
+    }
+  }
+
   private formatValue(type: ZeekType, v: unknown): string {
     const seps = this.seps;
     if (v === undefined || v === null) return seps.unsetField;
@@ -147,6 +205,66 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
     const bytes = toByteString(s);
     return escapeReserved(bytes, this.seps) ?? escapeAsciiBytes(bytes, this.seps.separator, setSeparator);
   }
+}
+
+/** Writes byte string `s` at `at`; -1 when it does not fit. */
+function writeLatin1(s: string, out: Buffer, at: number): number {
+  if (at + s.length > out.length) return -1;
+  return at + out.write(s, at, 'latin1');
+}
+
+/**
+ * Copies `s` byte by byte when it is a plain value (see isPlainValue) and not empty; -2 when it is not (the caller
+ * escapes it), -1 when it does not fit.
+ */
+function writePlain(s: string, out: Buffer, at: number, limit: number, separator: number, setSeparator: number): number {
+  const length = s.length;
+  if (length === 0) return -2;
+  if (at + length > limit) return -1;
+  for (let i = 0; i < length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x5c || c === separator || c === setSeparator) return -2;
+    out[at + i] = c;
+  }
+  return at + length;
+}
+
+/** String(n) for a safe integer, as ASCII digits; -1 when it does not fit. */
+function writeIntegerDigits(n: number, out: Buffer, at: number, limit: number): number {
+  if (n < 0) {
+    if (at >= limit) return -1;
+    out[at++] = 0x2d;
+    n = -n;
+  }
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  if (at + digits > limit) return -1;
+  for (let i = at + digits - 1; i >= at; i--) {
+    const q = Math.floor(n / 10);
+    out[i] = 0x30 + (n - q * 10);
+    n = q;
+  }
+  return at + digits;
+}
+
+/** formatTime(micros) for a safe integer number of microseconds, as ASCII; -1 when it does not fit. */
+function writeTimeDigits(micros: number, out: Buffer, at: number, limit: number): number {
+  if (micros < 0) {
+    if (at >= limit) return -1;
+    out[at++] = 0x2d;
+    micros = -micros;
+  }
+  const sec = Math.floor(micros / 1_000_000);
+  let frac = micros - sec * 1_000_000;
+  at = writeIntegerDigits(sec, out, at, limit);
+  if (at < 0 || at + 7 > limit) return -1;
+  out[at] = 0x2e;
+  for (let i = at + 6; i > at; i--) {
+    const q = Math.floor(frac / 10);
+    out[i] = 0x30 + (frac - q * 10);
+    frac = q;
+  }
+  return at + 7;
 }
 
 /**

@@ -2,8 +2,17 @@
 // collector acknowledges with `rsp 200` once it has taken the message. A batch is confirmed only when every
 // message in it is acknowledged: the one transport that confirms application-level receipt.
 // Frame: `TXNR SP COMMAND SP DATALEN [SP DATA] LF`. Session: `open` (offers) -> `syslog`... -> `close`.
-// If the connection drops with messages unacknowledged, send() rejects and the queue resends the whole batch
-// after reconnecting: messages acknowledged just before the drop may then arrive twice, never zero times.
+//
+// Pipelining: like librelp's client (omrelp), up to `window` syslog commands (default 128) may be unacknowledged
+// at once; frames are written as acknowledgements free the window, so the collector never waits for us and we
+// never hold more than a window of frames in the socket. send() may be called again before the previous batch
+// is confirmed: batches are written and confirmed in call order and share the one window.
+//
+// Failures: if the connection drops, every batch not fully acknowledged is rejected and the queue resends it after
+// reconnecting, so messages acknowledged just before the drop may arrive twice, never zero times. A refused
+// message (rsp other than 200) ends the session the same way: every batch not yet confirmed is rejected and the
+// connection dropped, so no later message can reach the collector ahead of the resent one (a connection only
+// ever carries the queue's messages in order).
 
 import * as net from 'net';
 import { StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
@@ -12,99 +21,230 @@ import type { TransportBatch } from './transport';
 
 const OPEN_OFFERS = 'relp_version=0\nrelp_software=nsm\ncommands=syslog';
 const MAX_TXNR = 999_999_999;
+/** librelp's RELP_DFLT_WINDOW_SIZE, which rsyslog's omrelp uses. */
+export const DEFAULT_RELP_WINDOW = 128;
+/** Longest `TXNR SP syslog SP DATALEN SP` head plus the trailing LF: 9 + 1 + 6 + 1 + 10 + 1 + 1. */
+const MAX_FRAME_OVERHEAD = 29;
+const SYSLOG_COMMAND = Buffer.from(' syslog ', 'latin1');
+const RSP = Buffer.from('rsp', 'latin1');
+const SERVERCLOSE = Buffer.from('serverclose', 'latin1');
+const STATUS_OK = Buffer.from('200', 'latin1');
+const LF = 0x0a;
 
-interface PendingAck {
+export interface RelpTransportOptions extends Omit<StreamTransportOptions, 'framing'> {
+  /** Most syslog commands sent but not yet acknowledged (default 128, as omrelp). */
+  window?: number;
+}
+
+/** One send() not yet confirmed. Its messages get consecutive txnrs as they are written. */
+interface BatchInFlight {
+  readonly messages: Buffer[];
+  /** How many messages are written (the rest wait for room in the window). */
+  written: number;
+  /** txnr of messages[0], valid once written > 0. */
+  firstTxnr: number;
+  acked: number;
+  /** Per message, 1 once acknowledged, so a repeated rsp cannot count twice. */
+  readonly ackedFlags: Uint8Array;
+  bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** A command outside the syslog stream (`open`, `close`): at most one at a time. */
+interface ControlCommand {
+  txnr: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
 export class RelpTransport extends StreamSocketTransport {
   readonly name: string;
+  readonly window: number;
   protected readonly readyEvent = 'connect';
   private txnr = 0;
-  private readonly pending = new Map<number, PendingAck>();
+  /** Oldest first; only the head may be confirmed, so confirmations keep call order. */
+  private batches: BatchInFlight[] = [];
+  /** Index in `batches` of the first batch with messages still to write. */
+  private writeCursor = 0;
+  /** Syslog commands written and not yet answered: what the window limits. */
+  private unacked = 0;
+  private control?: ControlCommand;
+  private closing = false;
   private received: Buffer = Buffer.alloc(0);
+  private readonly frame: RelpFrameView = { txnr: 0, commandStart: 0, commandEnd: 0, dataStart: 0, dataEnd: 0, end: 0 };
 
   constructor(
     readonly host: string,
     readonly port: number,
-    options: Omit<StreamTransportOptions, 'framing'>,
+    options: RelpTransportOptions,
   ) {
     super({ ...options, framing: 'lf' });
     this.name = `relp://${hostForUrl(host)}:${port}`;
+    this.window = options.window ?? DEFAULT_RELP_WINDOW;
+    if (!Number.isInteger(this.window) || this.window < 1) {
+      throw new Error(`${this.name}: RELP window must be a whole number of at least 1, not ${options.window}`);
+    }
   }
 
   protected openSocket(): net.Socket {
+    this.failAll(new Error(`${this.name}: reconnecting`));
     this.txnr = 0;
     this.received = Buffer.alloc(0);
     return net.connect({ host: this.host, port: this.port });
   }
 
   protected override handshake(socket: net.Socket): Promise<void> {
-    const ack = this.expectAck(this.nextTxnr());
+    const ack = this.expectControlAck(this.nextTxnr());
     socket.write(relpFrame(this.txnr, 'open', Buffer.from(OPEN_OFFERS)));
     return ack;
   }
 
-  override async send(batch: TransportBatch): Promise<void> {
-    const socket = this.liveSocket;
-    if (!socket) throw new Error(`${this.name} is not connected (${this.status().lastError ?? this.status().state})`);
-    const acks: Promise<void>[] = [];
-    const frames: Buffer[] = [];
-    let bytes = 0;
-    for (const m of batch.messages) {
-      const n = this.nextTxnr();
-      acks.push(this.expectAck(n));
-      frames.push(relpFrame(n, 'syslog', m));
-      bytes += m.length;
+  override send(batch: TransportBatch): Promise<void> {
+    if (!this.liveSocket || this.liveSocket.destroyed || this.closing) {
+      return Promise.reject(new Error(`${this.name} is not connected (${this.status().lastError ?? this.status().state})`));
     }
-    socket.write(Buffer.concat(frames));
-    await Promise.all(acks);
-    this.countSent(batch.messages.length, bytes);
+    if (batch.messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.batches.push({
+        messages: batch.messages,
+        written: 0,
+        firstTxnr: 0,
+        acked: 0,
+        ackedFlags: new Uint8Array(batch.messages.length),
+        bytes: 0,
+        resolve,
+        reject,
+      });
+      this.writeWhatTheWindowAllows();
+    });
   }
 
   override async close(): Promise<void> {
+    this.closing = true;
     const socket = this.liveSocket;
-    if (socket) {
+    if (socket && !this.control) {
       // Polite close: `close` and wait briefly for its rsp, so imrelp does not log an aborted session.
-      const ack = this.expectAck(this.nextTxnr()).catch(() => undefined);
+      const ack = this.expectControlAck(this.nextTxnr()).catch(() => undefined);
       socket.write(relpFrame(this.txnr, 'close', Buffer.alloc(0)));
       await Promise.race([ack, new Promise((r) => setTimeout(r, 1000))]);
     }
     await super.close();
-    this.failPending(new Error(`${this.name} closed`));
+    this.failAll(new Error(`${this.name} closed`));
   }
 
   protected override onData(chunk: Buffer): void {
     this.received = this.received.length > 0 ? Buffer.concat([this.received, chunk]) : chunk;
+    let start = 0;
     for (;;) {
-      let frame: ReturnType<typeof parseRelpFrame>;
+      let complete: boolean;
       try {
-        frame = parseRelpFrame(this.received);
+        complete = readRelpFrame(this.received, start, this.frame);
       } catch (err) {
         // Unparseable answers: nothing can be confirmed on this connection any more.
         this.received = Buffer.alloc(0);
-        this.failPending(err as Error);
-        this.liveSocket?.destroy(err as Error);
+        this.endSession(err as Error);
         return;
       }
-      if (!frame) return;
-      this.received = this.received.subarray(frame.length);
-      if (frame.command === 'rsp') {
-        const waiter = this.pending.get(frame.txnr);
-        if (!waiter) continue;
-        this.pending.delete(frame.txnr);
-        const status = frame.data.toString('latin1', 0, 3);
-        if (status === '200') waiter.resolve();
-        else waiter.reject(new Error(`${this.name}: collector refused transaction ${frame.txnr}: ${frame.data.toString('latin1').split('\n')[0]}`));
-      } else if (frame.command === 'serverclose') {
-        this.failPending(new Error(`${this.name}: collector closed the session`));
-      }
+      if (!complete) break;
+      start = this.frame.end;
+      this.handleFrame(this.received);
+      if (this.liveSocket?.destroyed) return; // the session ended on this frame
     }
+    this.received = start < this.received.length ? this.received.subarray(start) : Buffer.alloc(0);
+    // One write per chunk of answers: frames for all the room the acknowledgements just freed.
+    this.writeWhatTheWindowAllows();
   }
 
   protected override onConnectionLost(): void {
-    this.failPending(new Error(`${this.name}: connection lost before the collector acknowledged the batch`));
+    this.failAll(new Error(`${this.name}: connection lost before the collector acknowledged the batch`));
+  }
+
+  private handleFrame(buf: Buffer): void {
+    const f = this.frame;
+    if (bytesEqual(buf, f.commandStart, f.commandEnd, SERVERCLOSE)) {
+      this.failAll(new Error(`${this.name}: collector closed the session`));
+      return;
+    }
+    if (!bytesEqual(buf, f.commandStart, f.commandEnd, RSP)) return;
+    const ok = f.dataEnd - f.dataStart >= 3 && bytesEqual(buf, f.dataStart, f.dataStart + 3, STATUS_OK);
+    const control = this.control;
+    if (control && control.txnr === f.txnr) {
+      this.control = undefined;
+      if (ok) control.resolve();
+      else control.reject(this.refusal(buf));
+      return;
+    }
+    for (let i = 0; i < this.batches.length; i++) {
+      const b = this.batches[i];
+      if (b.written === 0) return; // later batches have nothing written either: an rsp for nothing of ours
+      const index = txnrDistance(b.firstTxnr, f.txnr);
+      if (index >= b.written) continue;
+      if (!ok) return this.endSession(this.refusal(buf));
+      if (b.ackedFlags[index] === 1) return;
+      b.ackedFlags[index] = 1;
+      b.acked++;
+      this.unacked--;
+      this.confirmCompleteBatches();
+      return;
+    }
+  }
+
+  /** Confirms fully acknowledged batches from the head, so confirmations keep call order. */
+  private confirmCompleteBatches(): void {
+    let done = 0;
+    while (done < this.batches.length && this.batches[done].acked === this.batches[done].messages.length) done++;
+    if (done === 0) return;
+    const confirmed = this.batches.splice(0, done);
+    this.writeCursor -= done;
+    for (const b of confirmed) {
+      this.countSent(b.messages.length, b.bytes);
+      b.resolve();
+    }
+  }
+
+  /** Fails everything in flight and drops the connection; the base class reconnects with backoff. */
+  private endSession(err: Error): void {
+    this.failAll(err);
+    this.liveSocket?.destroy(err);
+  }
+
+  private refusal(buf: Buffer): Error {
+    const f = this.frame;
+    const firstLine = buf.toString('latin1', f.dataStart, f.dataEnd).split('\n')[0];
+    return new Error(`${this.name}: collector refused transaction ${f.txnr}: ${firstLine}`);
+  }
+
+  /** Writes the next frames, in call order, until the window is full; one socket write for all of them. */
+  private writeWhatTheWindowAllows(): void {
+    const socket = this.liveSocket;
+    if (!socket || socket.destroyed || this.closing) return;
+    let room = this.window - this.unacked;
+    if (room <= 0 || this.writeCursor >= this.batches.length) return;
+    // Size the buffer for what will be written: an upper bound per frame, trimmed after filling.
+    let size = 0;
+    let counted = 0;
+    for (let i = this.writeCursor; i < this.batches.length && counted < room; i++) {
+      const b = this.batches[i];
+      for (let m = b.written; m < b.messages.length && counted < room; m++, counted++) size += b.messages[m].length + MAX_FRAME_OVERHEAD;
+    }
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (room > 0 && this.writeCursor < this.batches.length) {
+      const b = this.batches[this.writeCursor];
+      while (room > 0 && b.written < b.messages.length) {
+        const message = b.messages[b.written];
+        const txnr = this.nextTxnr();
+        if (b.written === 0) b.firstTxnr = txnr;
+        at = writeSyslogFrame(out, at, txnr, message);
+        b.written++;
+        b.bytes += message.length;
+        this.unacked++;
+        room--;
+      }
+      if (b.written === b.messages.length) this.writeCursor++;
+    }
+    socket.write(at === out.length ? out : out.subarray(0, at));
   }
 
   private nextTxnr(): number {
@@ -112,15 +252,56 @@ export class RelpTransport extends StreamSocketTransport {
     return this.txnr;
   }
 
-  private expectAck(txnr: number): Promise<void> {
-    return new Promise((resolve, reject) => this.pending.set(txnr, { resolve, reject }));
+  private expectControlAck(txnr: number): Promise<void> {
+    return new Promise((resolve, reject) => (this.control = { txnr, resolve, reject }));
   }
 
-  private failPending(err: Error): void {
-    const waiters = [...this.pending.values()];
-    this.pending.clear();
-    for (const w of waiters) w.reject(err);
+  private failAll(err: Error): void {
+    const batches = this.batches;
+    const control = this.control;
+    this.batches = [];
+    this.writeCursor = 0;
+    this.unacked = 0;
+    this.control = undefined;
+    control?.reject(err);
+    for (const b of batches) b.reject(err);
   }
+}
+
+/** How far `txnr` is after `first` in the txnr sequence (1..999999999, then 1 again). */
+function txnrDistance(first: number, txnr: number): number {
+  if (txnr < 1 || txnr > MAX_TXNR) return Number.MAX_SAFE_INTEGER;
+  return txnr >= first ? txnr - first : txnr + MAX_TXNR - first;
+}
+
+function bytesEqual(buf: Buffer, start: number, end: number, expected: Buffer): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (buf[start + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Writes `n` (non-negative integer) in decimal at `at`; returns the offset after it. */
+function writeDecimal(out: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let p = 10; p <= n; p *= 10) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    out[at + i] = 0x30 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
+}
+
+/** `TXNR syslog LEN DATA\n` (or `TXNR syslog 0\n`) into `out` at `at`; returns the offset after it. */
+function writeSyslogFrame(out: Buffer, at: number, txnr: number, data: Buffer): number {
+  at = writeDecimal(out, at, txnr);
+  at += SYSLOG_COMMAND.copy(out, at);
+  at = writeDecimal(out, at, data.length);
+  if (data.length > 0) {
+    out[at++] = 0x20;
+    at += data.copy(out, at);
+  }
+  out[at++] = LF;
+  return at;
 }
 
 export function relpFrame(txnr: number, command: string, data: Buffer): Buffer {
@@ -128,24 +309,58 @@ export function relpFrame(txnr: number, command: string, data: Buffer): Buffer {
   return Buffer.concat([Buffer.from(head, 'latin1'), data, Buffer.from('\n')]);
 }
 
+/** Where the parts of one frame lie in the buffer it was read from (reused: no allocation per frame). */
+export interface RelpFrameView {
+  txnr: number;
+  commandStart: number;
+  commandEnd: number;
+  dataStart: number;
+  dataEnd: number;
+  /** Offset just after the frame's trailing LF. */
+  end: number;
+}
+
+/**
+ * Reads one frame starting at `start` into `view`: true if complete, false if more bytes are needed. Throws on
+ * bytes that cannot be the start of a RELP frame.
+ */
+export function readRelpFrame(buf: Buffer, start: number, view: RelpFrameView): boolean {
+  let at = start;
+  let txnr = 0;
+  while (at < buf.length && buf[at] >= 0x30 && buf[at] <= 0x39 && at - start < 10) txnr = txnr * 10 + buf[at++] - 0x30;
+  if (at >= buf.length) return false;
+  if (at === start || buf[at] !== 0x20) throw malformed(buf, start);
+  const commandStart = ++at;
+  while (at < buf.length && buf[at] !== 0x20 && at - commandStart <= 32) at++;
+  if (at >= buf.length) return false;
+  if (at === commandStart || buf[at] !== 0x20) throw malformed(buf, start);
+  const commandEnd = at++;
+  // DATALEN ends at SP (data follows) or at LF (DATALEN 0).
+  const lenStart = at;
+  let dataLen = 0;
+  while (at < buf.length && buf[at] >= 0x30 && buf[at] <= 0x39 && at - lenStart < 10) dataLen = dataLen * 10 + buf[at++] - 0x30;
+  if (at >= buf.length) return false;
+  if (at === lenStart || (buf[at] !== 0x20 && buf[at] !== LF) || (buf[at] === LF && dataLen !== 0)) throw malformed(buf, start);
+  const dataStart = buf[at] === 0x20 ? at + 1 : at;
+  const dataEnd = dataStart + dataLen;
+  if (buf.length <= dataEnd) return false;
+  if (buf[dataEnd] !== LF) throw malformed(buf, start);
+  view.txnr = txnr;
+  view.commandStart = commandStart;
+  view.commandEnd = commandEnd;
+  view.dataStart = dataStart;
+  view.dataEnd = dataEnd;
+  view.end = dataEnd + 1;
+  return true;
+}
+
+function malformed(buf: Buffer, start: number): Error {
+  return new Error(`malformed RELP frame: ${JSON.stringify(buf.toString('latin1', start, Math.min(buf.length, start + 40)))}`);
+}
+
 /** Parses one complete frame at the start of `buf`, or returns undefined if more bytes are needed. */
 export function parseRelpFrame(buf: Buffer): { txnr: number; command: string; data: Buffer; length: number } | undefined {
-  const sp1 = buf.indexOf(0x20);
-  if (sp1 < 0) return undefined;
-  const sp2 = buf.indexOf(0x20, sp1 + 1);
-  if (sp2 < 0) return undefined;
-  // DATALEN ends at SP (data follows) or at LF (DATALEN 0).
-  let end = sp2 + 1;
-  while (end < buf.length && buf[end] >= 0x30 && buf[end] <= 0x39) end++;
-  if (end >= buf.length) return undefined;
-  const txnr = Number(buf.toString('latin1', 0, sp1));
-  const command = buf.toString('latin1', sp1 + 1, sp2);
-  const dataLen = Number(buf.toString('latin1', sp2 + 1, end));
-  if (!Number.isInteger(txnr) || !Number.isInteger(dataLen) || end === sp2 + 1) {
-    throw new Error(`malformed RELP frame: ${JSON.stringify(buf.toString('latin1', 0, Math.min(buf.length, 40)))}`);
-  }
-  const dataStart = dataLen > 0 ? end + 1 : end;
-  const total = dataStart + dataLen + 1;
-  if (buf.length < total) return undefined;
-  return { txnr, command, data: buf.subarray(dataStart, dataStart + dataLen), length: total };
+  const view: RelpFrameView = { txnr: 0, commandStart: 0, commandEnd: 0, dataStart: 0, dataEnd: 0, end: 0 };
+  if (!readRelpFrame(buf, 0, view)) return undefined;
+  return { txnr: view.txnr, command: buf.toString('latin1', view.commandStart, view.commandEnd), data: buf.subarray(view.dataStart, view.dataEnd), length: view.end };
 }

@@ -10,6 +10,8 @@ export interface SourceLocation {
 export interface Diagnostic extends SourceLocation {
   severity: 'error' | 'warning';
   message: string;
+  /** 1-based column, when the position within the line matters (JSON syntax errors). */
+  column?: number;
 }
 
 /** Numeric syslog facility (0..23) and severity (0..7); PRI = facility * 8 + severity. */

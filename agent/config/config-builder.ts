@@ -136,7 +136,7 @@ export class ConfigBuilder {
       permittedPeers: tls.permittedPeers,
     };
     if (resolved.verifyPeer && resolved.caFile === undefined) {
-      this.diags.warning(action.where, 'TLS without a CA file: the collector\'s certificate is checked against the system\'s trusted CAs (set DefaultNetstreamDriverCAFile for a private CA)');
+      this.diags.warning(action.where, 'TLS without a CA file: the collector\'s certificate is checked against the system\'s trusted CAs (name a CA file — DefaultNetstreamDriverCAFile, or tls.caFile in JSON — for a private CA)');
     }
     if ((resolved.certFile === undefined) !== (resolved.keyFile === undefined)) {
       this.diags.error(action.where, 'TLS client certificate and key must be given together (DefaultNetstreamDriverCertFile and DefaultNetstreamDriverKeyFile)');

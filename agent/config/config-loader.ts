@@ -1,5 +1,6 @@
 // Reads rsyslog config files (one file, or every *.conf of a directory in name order), follows includes in
-// place, and produces the normalised `AgentConfig` with its diagnostics. The only entry point the agent needs.
+// place, and produces the normalised `AgentConfig` with its diagnostics. The only entry point the agent needs:
+// a `-f` file named *.json is nsm's native JSON config instead (json-config.ts).
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +9,7 @@ import { ConfigBuilder } from './config-builder';
 import type { IncludeHandler } from './legacy-directives';
 import { applyLegacyDirective, endLegacyFile } from './legacy-directives';
 import { configFilesInDirectory, expandIncludePattern, isFile, patternHasWildcard } from './include-glob';
+import { isJsonConfigFile, loadJsonAgentConfig } from './json-config';
 import { applyObject } from './rainerscript';
 import { applySelectorStatement } from './selector-line';
 import { scanStatements } from './statement-scanner';
@@ -126,6 +128,8 @@ export function loadAgentConfig(opts: LoadAgentConfigOptions): AgentConfig {
   } else if (opts.file !== undefined) {
     if (!isFile(opts.file) && fs.existsSync(opts.file)) {
       reader.b.diags.error({ file: opts.file, line: 0 }, 'is not a regular file (use -d for a directory)');
+    } else if (isJsonConfigFile(opts.file)) {
+      return loadJsonAgentConfig(opts.file, opts);
     } else {
       reader.readFile(opts.file);
     }

@@ -14,9 +14,9 @@ export class DiagnosticList {
   }
 }
 
-/** `FILE:LINE: error|warning: message`; line 0 means the file as a whole (`FILE: error: ...`). */
+/** `FILE:LINE[:COL]: error|warning: message`; line 0 means the file as a whole (`FILE: error: ...`). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
+  const where = d.line > 0 ? `${d.file}:${d.line}${d.column !== undefined ? `:${d.column}` : ''}` : d.file;
   return `${where}: ${d.severity}: ${d.message}`;
 }
 

@@ -12,6 +12,11 @@ export const FORWARD_TEMPLATES: readonly ForwardTemplate[] = [
   'RSYSLOG_SyslogProtocol23Format',
 ];
 
+/** The template an action uses when it names none: omrelp's default differs from omfwd's, as in rsyslog. */
+export function defaultForwardTemplate(protocol: TransportProtocol): ForwardTemplate {
+  return protocol === 'relp' ? 'RSYSLOG_ForwardFormat' : 'RSYSLOG_TraditionalForwardFormat';
+}
+
 /** Template names are matched exactly, as rsyslog does; the error lists the ones nsm has. */
 export function parseForwardTemplate(name: string): ForwardTemplate | { error: string } {
   const found = FORWARD_TEMPLATES.find((t) => t === name);

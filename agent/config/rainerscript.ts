@@ -4,7 +4,7 @@
 import type { ForwardAction, SourceLocation, SyslogSelector, TcpFraming } from './agent-config';
 import type { ActionTlsRequest, ConfigBuilder } from './config-builder';
 import { parseBinary, parseNonNegativeInteger, parsePort, parseSize } from './config-values';
-import { DEFAULT_SYSLOG_PORT, parseForwardTemplate } from './forward-target';
+import { DEFAULT_SYSLOG_PORT, defaultForwardTemplate, parseForwardTemplate } from './forward-target';
 import type { IncludeHandler } from './legacy-directives';
 import { moduleBaseName } from './legacy-directives';
 import type { ObjectParam, ObjectStatement } from './statement-scanner';
@@ -215,7 +215,7 @@ function applyOmfwd(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[]
   const framingText = r.oneOf('tcp_framing', ['traditional', 'octet-counted'] as const);
   const framing: TcpFraming = framingText === 'octet-counted' ? 'octet-counted' : 'lf';
   const templateText = r.string('template');
-  const template = templateText === undefined ? 'RSYSLOG_TraditionalForwardFormat' : parseForwardTemplate(templateText);
+  const template = templateText === undefined ? defaultForwardTemplate('tcp') : parseForwardTemplate(templateText);
   if (typeof template !== 'string') b.diags.error(r.at(r.param('template')), `${label}: ${template.error}`);
   const driver = r.oneOf('streamdriver', ['gtls', 'ossl', 'ptcp'] as const);
   const driverMode = r.oneOf('streamdrivermode', ['0', '1'] as const);
@@ -267,7 +267,7 @@ function applyOmrelp(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[
   const target = readTargetAndPort(r, label);
   const templateText = r.string('template');
   // omrelp's default template differs from omfwd's: RSYSLOG_ForwardFormat.
-  const template = templateText === undefined ? 'RSYSLOG_ForwardFormat' : parseForwardTemplate(templateText);
+  const template = templateText === undefined ? defaultForwardTemplate('relp') : parseForwardTemplate(templateText);
   if (typeof template !== 'string') b.diags.error(r.at(r.param('template')), `${label}: ${template.error}`);
   const tlsOn = r.typed('tls', parseBinary, 'on or off') ?? false;
   const caFile = r.string('tls.cacert');

@@ -3,7 +3,7 @@
 
 import type { ForwardAction } from './agent-config';
 import type { ConfigBuilder } from './config-builder';
-import { parseLegacyAction } from './forward-target';
+import { defaultForwardTemplate, parseLegacyAction } from './forward-target';
 import { applyActionObject } from './rainerscript';
 import type { SelectorStatement } from './statement-scanner';
 import { parseSelectorList } from './syslog-selector';
@@ -41,7 +41,7 @@ export function applySelectorStatement(stmt: SelectorStatement, file: string, b:
   }
   const t = parsed.target;
   for (const w of t.warnings) b.diags.warning(where, w);
-  const template = t.template ?? b.legacyDefaultTemplate ?? (t.protocol === 'relp' ? 'RSYSLOG_ForwardFormat' : 'RSYSLOG_TraditionalForwardFormat');
+  const template = t.template ?? b.legacyDefaultTemplate ?? defaultForwardTemplate(t.protocol);
   const legacyTls = b.legacyActionTls;
   const useTls = t.protocol === 'tcp' && legacyTls.mode === 1;
   if (useTls && (b.defaultNetstreamDriver === undefined || b.defaultNetstreamDriver === 'ptcp')) {

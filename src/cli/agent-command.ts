@@ -35,7 +35,7 @@ export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
     .description('ship the files an rsyslog imfile config monitors to its omfwd collectors, never losing a line; runs until SIGTERM/SIGINT')
-    .option('-f, --file <file>', 'rsyslog config file to read (e.g. /etc/rsyslog.d/60-bro.conf)')
+    .option('-f, --file <file>', 'rsyslog config file to read (e.g. /etc/rsyslog.d/60-bro.conf), or nsm\'s JSON config (*.json, see conf.d/agent.example.json)')
     .option('-d, --dir <dir>', 'read every *.conf in this directory, in name order')
     .option('--work-dir <dir>', `state files, disk queue, agent-status.json (overrides the config's $WorkDirectory; default when neither: ${DEFAULT_AGENT_WORK_DIRECTORY})`)
     .option('--hostname <name>', "hostname written into each message (default: the config's, else this host's name up to the first dot)")

@@ -62,7 +62,7 @@ export function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description('validate an rsyslog imfile/forwarding config without running it (like rsyslogd -N1); exit 1 on errors')
-    .option('-f, --file <file>', 'config file to check')
+    .option('-f, --file <file>', 'config file to check (rsyslog syntax; a *.json file is nsm\'s JSON config, schema conf.d/agent.schema.json)')
     .option('-d, --dir <dir>', 'directory whose *.conf files are checked together, in name order (like /etc/rsyslog.d)')
     .option('-w, --work-directory <dir>', 'work directory used when the config sets no $WorkDirectory', 'var/agent')
     .option('--no-work-directory-check', 'do not check that a configured $WorkDirectory exists and is writable')

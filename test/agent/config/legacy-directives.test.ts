@@ -171,7 +171,7 @@ local7.* @@(o)elsa.example:6514
       't.conf:3: error: $ActionSendStreamDriverMode 1 (TLS) needs $DefaultNetstreamDriver gtls before this action',
     ]);
     expect(problemLines(parseConf('$DefaultNetstreamDriver gtls\n$ActionSendStreamDriverMode 1\n$ActionSendStreamDriverAuthMode x509/name\nlocal7.* @@h\n'))).to.deep.equal([
-      't.conf:4: warning: TLS without a CA file: the collector\'s certificate is checked against the system\'s trusted CAs (set DefaultNetstreamDriverCAFile for a private CA)',
+      't.conf:4: warning: TLS without a CA file: the collector\'s certificate is checked against the system\'s trusted CAs (name a CA file — DefaultNetstreamDriverCAFile, or tls.caFile in JSON — for a private CA)',
     ]);
     // Unlike rsyslog (default "anon"), nsm verifies the collector's certificate unless anon is asked for explicitly.
     const noAuthMode = parseConf('$DefaultNetstreamDriver gtls\n$DefaultNetstreamDriverCAFile /ca.pem\n$ActionSendStreamDriverMode 1\nlocal7.* @@h\n');

@@ -14,6 +14,10 @@ export interface FileCheckpoint {
   offset: number;
 }
 
+/**
+ * Version 1 throughout. `bornNs` (the file's birth time, decimal ns) was added later as an optional field: state files
+ * written before it load as before (without it), and a reader that predates it ignores it.
+ */
 const FORMAT_VERSION = 1;
 
 /** What a corrupt state file makes the tailer do: the no-loss choice (possible duplicates, never a gap). */
@@ -72,6 +76,7 @@ function encodeCheckpoint(checkpoint: FileCheckpoint): string {
     fingerprint: identity.fingerprint,
     headLength: identity.headLength,
     headDigest: identity.headDigest,
+    bornNs: identity.bornNs,
     offset: checkpoint.offset,
   };
   return JSON.stringify(record) + '\n';
@@ -103,10 +108,12 @@ function parseCheckpoint(text: string, problem: { text: string }): FileCheckpoin
   else if (!isHex(r.fingerprint)) problem.text = 'fingerprint missing or not hex';
   else if (r.headLength !== undefined && !isCount(r.headLength)) problem.text = 'headLength not a non-negative integer';
   else if (r.headDigest !== undefined && !isHex(r.headDigest)) problem.text = 'headDigest not hex';
+  else if (r.bornNs !== undefined && !(typeof r.bornNs === 'string' && /^[0-9]{1,20}$/.test(r.bornNs))) problem.text = 'bornNs not a string of decimal digits';
   else if (!isCount(r.offset)) problem.text = 'offset missing or not a non-negative integer';
   if (problem.text !== '') return undefined;
   const identity: FileIdentity = { dev: r.dev as number, ino: r.ino as number, fingerprint: r.fingerprint as string };
   if (r.headLength !== undefined) identity.headLength = r.headLength as number;
   if (r.headDigest !== undefined) identity.headDigest = r.headDigest as string;
+  if (r.bornNs !== undefined) identity.bornNs = r.bornNs as string;
   return { path: r.path as string, identity, offset: r.offset as number };
 }

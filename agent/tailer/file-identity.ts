@@ -1,7 +1,9 @@
 // A tailed file's identity: device + inode plus a digest of its first bytes, so a new file that reuses a
-// freed inode (or a file rewritten in place after copytruncate) is told apart from the one we were reading.
+// freed inode (or a file rewritten in place after copytruncate) is told apart from the one we were reading; and when
+// it was born, so the files that followed it at the path can be found even after it is gone.
 
 import { createHash } from 'crypto';
+import type { BigIntStats } from 'fs';
 import { open, type FileHandle } from 'fs/promises';
 
 /** How many leading bytes make a file's fingerprint. Zeek logs carry their `#open` time within these. */
@@ -18,23 +20,51 @@ export interface FileIdentity {
    */
   headLength?: number;
   headDigest?: string;
+  /**
+   * When the file was born (see bornNsOf), in ns since the epoch, as decimal digits: a bigint does not survive
+   * JSON (state file, status file) and a number loses the nanoseconds. Absent in checkpoints from before it existed.
+   */
+  bornNs?: string;
 }
 
 /** Reads the head of an open file and returns its identity. `dev`/`ino` come from a stat of the same handle. */
 export async function identifyOpenFile(handle: FileHandle, dev: number, ino: number): Promise<FileIdentity> {
-  return identityFromHead(dev, ino, await readHead(handle, FINGERPRINT_BYTES));
+  const born = bornNsOf(await handle.stat({ bigint: true }));
+  return identityFromHead(dev, ino, await readHead(handle, FINGERPRINT_BYTES), born.toString());
 }
 
 /** The identity of a file whose first min(size, FINGERPRINT_BYTES) bytes are `head`. */
-export function identityFromHead(dev: number, ino: number, head: Buffer): FileIdentity {
+export function identityFromHead(dev: number, ino: number, head: Buffer, bornNs?: string): FileIdentity {
   const headDigest = digest(head);
-  return {
+  const identity: FileIdentity = {
     dev,
     ino,
     fingerprint: head.length === FINGERPRINT_BYTES ? headDigest : '',
     headLength: head.length,
     headDigest,
   };
+  if (bornNs !== undefined) identity.bornNs = bornNs;
+  return identity;
+}
+
+/**
+ * When a file was created, in ns: its birth time (statx btime), or, where the filesystem keeps none (Node reports
+ * 0: old kernels, NFS, some FUSE), its mtime. Not ctime: renaming a file sets its ctime, so with numbered rotation
+ * (conn.log.1 → conn.log.2) every older generation would look newly born after each rotation and be shipped again;
+ * the mtime of a log generation stops at its last write, which comes before its successors are written.
+ * Birth times are as coarse as the kernel's clock tick (a few ms): files born in one tick compare equal.
+ */
+export function bornNsOf(st: BigIntStats): bigint {
+  return st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs;
+}
+
+/**
+ * `identity` with the earlier of its own and `recorded`'s birth times. The same file always has the same birth time;
+ * where the mtime stands in for it, the one recorded first is the closer to the file's birth.
+ */
+export function keepEarlierBirth(identity: FileIdentity, recorded: FileIdentity): FileIdentity {
+  if (recorded.bornNs === undefined || (identity.bornNs !== undefined && BigInt(identity.bornNs) <= BigInt(recorded.bornNs))) return identity;
+  return { ...identity, bornNs: recorded.bornNs };
 }
 
 /**
@@ -66,10 +96,12 @@ export interface OpenedFile {
 export async function openAndIdentify(file: string): Promise<OpenedFile> {
   const handle = await open(file, 'r');
   try {
-    const st = await handle.stat();
+    const st = await handle.stat({ bigint: true });
     if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EISDIR' });
     const head = await readHead(handle, FINGERPRINT_BYTES);
-    return { handle, identity: identityFromHead(st.dev, st.ino, head), head, size: st.size, mtimeMs: st.mtimeMs, from: file };
+    // Number() of a bigint dev/ino gives what the number-typed fs.Stats report (both round to nearest above 2^53).
+    const identity = identityFromHead(Number(st.dev), Number(st.ino), head, bornNsOf(st).toString());
+    return { handle, identity, head, size: Number(st.size), mtimeMs: Number(st.mtimeNs) / 1e6, from: file };
   } catch (err) {
     await handle.close();
     throw err;

@@ -9,7 +9,7 @@ import type { Logger } from '../../src/core/logger';
 import type { FileCheckpoint } from '../state/state-store';
 import type { WatchBackend } from '../watch/watch-backend';
 import {
-  FINGERPRINT_BYTES, headStillMatches, identityFromHead, openAndIdentify, readHead, sameInode, type FileIdentity, type OpenedFile,
+  FINGERPRINT_BYTES, headStillMatches, identityFromHead, keepEarlierBirth, openAndIdentify, readHead, sameInode, type FileIdentity, type OpenedFile,
 } from './file-identity';
 import { LineSplitter } from './line-splitter';
 import { findLaterGenerations, findRenamedFile } from './renamed-file-finder';
@@ -237,12 +237,14 @@ export class FileTailer {
 
   /**
    * Where the checkpoint's file is now: still at the path (resume at its offset), or renamed beside it (resume
-   * there, and queue the generations that followed it and the file at the path). Undefined when it is gone.
+   * there, and queue the generations that followed it and the file at the path). When it is gone, the generations
+   * that followed it (see openSuccessorsOfGoneFile). Undefined when none of these is there.
    * Takes over `atPath` when it returns a file (reads it, queues it or closes it).
    */
   private async openCheckpointFile(resume: FileCheckpoint, atPath: OpenedFile | undefined): Promise<OpenFile | undefined> {
     if (atPath && sameInode(resume.identity, atPath.identity) && (await headStillMatches(atPath.handle, resume.identity))) {
       this.resumeFrom = undefined;
+      atPath.identity = keepEarlierBirth(atPath.identity, resume.identity);
       if (resume.offset <= atPath.size) return this.toOpenFile(atPath, resume.offset);
       this.log.warn('checkpoint offset is beyond the end of the file: treating it as truncated, reading from 0', {
         path: this.opts.path, offset: resume.offset, size: atPath.size,
@@ -251,18 +253,49 @@ export class FileTailer {
     }
     // The checkpoint names another file: maybe it was renamed beside the path (logrotate) while we were down.
     const renamed = await findRenamedFile(this.opts.path, resume.identity, resume.offset);
-    if (!renamed) return undefined;
+    if (!renamed) return this.openSuccessorsOfGoneFile(resume, atPath);
     this.resumeFrom = undefined;
     this.log.info('first reading a rotated file found beside the path', { path: this.opts.path, file: renamed.opened.from, offset: renamed.offset });
+    renamed.opened.identity = keepEarlierBirth(renamed.opened.identity, resume.identity);
     const file = this.toOpenFile(renamed.opened, renamed.offset);
     file.detachedAt = Date.now();
     // Files held from before a read error already are the record of what followed; a fresh start has none.
     if (this.pending.length === 0) {
-      const later = await findLaterGenerations(this.opts.path, renamed.opened.handle, atPath?.handle, (f) => this.holds(f));
+      const bornSince = BigInt(file.identity.bornNs ?? '0');
+      const later = await findLaterGenerations(this.opts.path, bornSince, atPath?.handle, (f) => sameInode(f, file.identity) || this.holds(f));
       for (const generation of later) {
         this.log.info('a later rotated file found beside the path is read next', { path: this.opts.path, file: generation.from });
         await this.holdOrClose(generation, Date.now());
       }
+    }
+    if (atPath) await this.holdOrClose(atPath);
+    return file;
+  }
+
+  /**
+   * The checkpoint's file is gone: deleted while we were draining it (we held it by its fd, which the restart or
+   * read error closed) or deleted and rotated past while we were down. Whatever of it was not confirmed before is
+   * lost with it: an unlinked file's bytes cannot be reached once no fd is open on it, by us or anyone. What this
+   * recovers are the files that were at the path after it and were rotated away beside it before we got to them
+   * (with the tailer down, or queued behind the deleted file when it stopped): generations of the path born since
+   * the checkpoint's file, in birth order, then the file at the path. Needs the birth time the checkpoint records;
+   * checkpoints written before it existed cannot be searched from, and the file at the path is read from 0 as before.
+   */
+  private async openSuccessorsOfGoneFile(resume: FileCheckpoint, atPath: OpenedFile | undefined): Promise<OpenFile | undefined> {
+    // Files held from before a read error already are the record of what followed; a fresh start has none.
+    if (resume.identity.bornNs === undefined || this.pending.length > 0) return undefined;
+    const later = await findLaterGenerations(this.opts.path, BigInt(resume.identity.bornNs), atPath?.handle, (f) => this.holds(f));
+    const first = later.shift();
+    if (!first) return undefined;
+    this.resumeFrom = undefined;
+    this.log.warn('the checkpoint\'s file is gone (deleted): lines of it not confirmed before cannot be read; reading the rotated files that followed it, then the path', {
+      path: this.opts.path, offset: resume.offset, first: first.from, files: later.length + 1,
+    });
+    const file = this.toOpenFile(first, 0);
+    file.detachedAt = Date.now();
+    for (const generation of later) {
+      this.log.info('a later rotated file found beside the path is read next', { path: this.opts.path, file: generation.from });
+      await this.holdOrClose(generation, Date.now());
     }
     if (atPath) await this.holdOrClose(atPath);
     return file;
@@ -428,7 +461,7 @@ export class FileTailer {
     if (head.length < known.length || !head.subarray(0, known.length).equals(known)) return true;
     if (head.length > known.length) {
       file.knownHead = Buffer.from(head);
-      file.identity = identityFromHead(file.identity.dev, file.identity.ino, file.knownHead);
+      file.identity = identityFromHead(file.identity.dev, file.identity.ino, file.knownHead, file.identity.bornNs);
     }
     return false;
   }
@@ -451,7 +484,8 @@ export class FileTailer {
     }
     file.knownHead = Buffer.from(await readHead(file.handle, FINGERPRINT_BYTES, this.headScratch));
     file.headCheckedAt = Date.now();
-    file.identity = identityFromHead(file.identity.dev, file.identity.ino, file.knownHead);
+    // A truncation keeps the inode, and so its birth time.
+    file.identity = identityFromHead(file.identity.dev, file.identity.ino, file.knownHead, file.identity.bornNs);
     file.readOffset = 0;
     file.splitter.reset(0);
     this.deliveredOffset = 0;

@@ -1,11 +1,12 @@
 // At start, the checkpoint may name a file that logrotate renamed beside the path (conn.log → conn.log.1) while
 // the agent was down, with lines still unread. Finds it by inode in the path's directory so they are not lost, and
-// finds the generations that followed it at the path (conn.log.2 ...), so a restart in a burst of rotations skips none.
+// finds the generations that followed it at the path (conn.log.2 ...) by birth time, so a restart in a burst of
+// rotations skips none, also when the checkpoint's own file is gone (deleted).
 
 import * as fs from 'fs';
 import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
-import { headStillMatches, openAndIdentify, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
+import { bornNsOf, headStillMatches, openAndIdentify, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
 
 /** Directory entries looked at, at most: a spool directory holds a handful of logs, not thousands. */
 const MAX_ENTRIES = 1000;
@@ -21,13 +22,15 @@ export interface RenamedFile {
 
 /**
  * True when `name` looks like a rotated generation of the file named `baseName`: it starts with the whole name
- * (conn.log.1, conn.log-20240101) or with its stem and a dot (conn.2024-01-01-00-00-00.log, as Zeek names them).
+ * (conn.log.1, conn.log-20240101), or with its stem and a dot and ends with its extension
+ * (conn.2024-01-01-00-00-00.log, as Zeek names them). The extension is required so that other files sharing the
+ * stem (conn.state, conn.pid) are not taken for log generations and shipped.
  */
 export function isGenerationName(name: string, baseName: string): boolean {
   if (name === baseName) return false;
   if (name.startsWith(baseName)) return true;
-  const stem = path.parse(baseName).name;
-  return stem !== baseName && stem !== '' && name.startsWith(stem + '.');
+  const { name: stem, ext } = path.parse(baseName);
+  return ext !== '' && stem !== '' && name.startsWith(stem + '.') && name.endsWith(ext) && name.length > baseName.length;
 }
 
 /**
@@ -54,32 +57,30 @@ export async function findRenamedFile(configuredPath: string, identity: FileIden
 }
 
 /**
- * The generations of the configured path born after `after` (the checkpoint's renamed file) and, when given, before
- * `before` (the file at the path now), oldest first, opened. These are files that were at the path after the one we
- * were reading and were rotated away before we got to them. Birth time orders them (falling back to mtime where the
- * filesystem has none); `isHeld` skips files the caller already holds open; compressed files are skipped.
- * Birth times are as coarse as the kernel's clock tick (a few ms): a file born in the same tick as `after` or
- * `before` is taken too (a possible re-read beats a possible loss), and files born in one tick are ordered by inode.
+ * The generations of the configured path born since `bornSinceNs` (the birth of the file read before them) and, when
+ * given, not after `before` (the file at the path now), oldest first, opened. These are files that were at the path
+ * after the one we were reading and were rotated away before we got to them. Birth time orders them (see bornNsOf for
+ * filesystems without one); `skip` leaves out files the caller holds or reads already; compressed files are skipped.
+ * A file born in the same clock tick as `bornSinceNs` or `before` is taken too (a possible re-read beats a possible
+ * loss), and files born in one tick are ordered by inode.
  */
 export async function findLaterGenerations(
   configuredPath: string,
-  after: FileHandle,
+  bornSinceNs: bigint,
   before: FileHandle | undefined,
-  isHeld: (file: { dev: number; ino: number }) => boolean,
+  skip: (file: { dev: number; ino: number }) => boolean,
 ): Promise<OpenedFile[]> {
   const baseName = path.basename(configuredPath);
-  const afterStat = await after.stat({ bigint: true });
-  const notBefore = bornAt(afterStat);
-  const notAfter = before ? bornAt(await before.stat({ bigint: true })) : undefined;
+  const notAfter = before ? bornNsOf(await before.stat({ bigint: true })) : undefined;
   const found: Array<{ opened: OpenedFile; born: bigint; ino: number }> = [];
   for (const candidate of await listDirectory(configuredPath)) {
     if (!isGenerationName(path.basename(candidate), baseName)) continue;
     const st = await fs.promises.stat(candidate, { bigint: true }).catch(() => undefined);
     if (!st || !st.isFile()) continue;
-    const born = bornAt(st);
-    if (born < notBefore || (notAfter !== undefined && born > notAfter)) continue;
+    const born = bornNsOf(st);
+    if (born < bornSinceNs || (notAfter !== undefined && born > notAfter)) continue;
     const inode = { dev: Number(st.dev), ino: Number(st.ino) };
-    if (isHeld(inode) || sameInode(inode, { dev: Number(afterStat.dev), ino: Number(afterStat.ino) })) continue;
+    if (skip(inode)) continue;
     const opened = await openAndIdentify(candidate).catch(() => undefined);
     if (!opened) continue;
     // Renamed again between the stat and the open: what we opened is another file; leave it to its own turn.
@@ -91,11 +92,6 @@ export async function findLaterGenerations(
   }
   found.sort((a, b) => (a.born < b.born ? -1 : a.born > b.born ? 1 : a.ino - b.ino));
   return found.map((f) => f.opened);
-}
-
-/** When a file was created, in ns: its birth time, or its mtime on filesystems that keep no birth time. */
-function bornAt(st: fs.BigIntStats): bigint {
-  return st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs;
 }
 
 /** The other entries of the path's directory (full paths), at most MAX_ENTRIES; none when it cannot be read. */

@@ -15,7 +15,7 @@ describe('StateStore', () => {
   let store: StateStore;
   const checkpoint: FileCheckpoint = {
     path: '/nsm/logs/current/conn.log',
-    identity: { dev: 2049, ino: 131077, fingerprint: 'ab'.repeat(32), headLength: 256, headDigest: 'ab'.repeat(32) },
+    identity: { dev: 2049, ino: 131077, fingerprint: 'ab'.repeat(32), headLength: 256, headDigest: 'ab'.repeat(32), bornNs: '1795447360021065351' },
     offset: 123456,
   };
 
@@ -42,6 +42,24 @@ describe('StateStore', () => {
     expect(fs.readdirSync(dir)).to.deep.equal(['async.state']);
   });
 
+  it('writes the birth time as decimal digits (exact to the ns, beyond 2^53) and keeps version 1', () => {
+    store.save('born.state', checkpoint);
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'born.state'), 'utf8')) as Record<string, unknown>;
+    expect(record).to.include({ version: 1, bornNs: '1795447360021065351', offset: 123456 });
+  });
+
+  it('loads a state file written before bornNs existed, without it and without a warning', () => {
+    const old = { version: 1, path: '/x/conn.log', dev: 1, ino: 2, fingerprint: '', headLength: 3, headDigest: 'cd', offset: 3 };
+    fs.writeFileSync(path.join(dir, 'old.state'), JSON.stringify(old) + '\n');
+    const loaded = store.load('old.state');
+    expect(loaded).to.deep.equal({ path: '/x/conn.log', identity: { dev: 1, ino: 2, fingerprint: '', headLength: 3, headDigest: 'cd' }, offset: 3 });
+    expect(loaded!.identity).to.not.have.property('bornNs');
+    expect(sink.lines).to.deep.equal([]);
+    // And a checkpoint without a birth time is written without the field (not as null).
+    store.save('no-born.state', loaded!);
+    expect(fs.readFileSync(path.join(dir, 'no-born.state'), 'utf8')).to.not.contain('bornNs');
+  });
+
   it('returns undefined without a warning for a missing state file', () => {
     expect(store.load('never-written')).to.equal(undefined);
     expect(sink.lines).to.deep.equal([]);
@@ -54,6 +72,8 @@ describe('StateStore', () => {
     ['negative offset', JSON.stringify({ version: 1, path: '/x', dev: 1, ino: 2, fingerprint: '', offset: -5 })],
     ['wrong version', JSON.stringify({ version: 9, path: '/x', dev: 1, ino: 2, fingerprint: '', offset: 5 })],
     ['array', '[1,2,3]'],
+    ['bornNs as a number', JSON.stringify({ version: 1, path: '/x', dev: 1, ino: 2, fingerprint: '', offset: 5, bornNs: 17 })],
+    ['bornNs not digits', JSON.stringify({ version: 1, path: '/x', dev: 1, ino: 2, fingerprint: '', offset: 5, bornNs: '-17' })],
   ];
   for (const [what, content] of damaged) {
     it(`reports a damaged state file (${what}), naming it and the safe position, and returns undefined`, () => {
@@ -78,6 +98,7 @@ describe('StateStore', () => {
         if (got !== undefined) {
           expect(Number.isSafeInteger(got.offset) && got.offset >= 0).to.equal(true);
           expect(typeof got.identity.fingerprint).to.equal('string');
+          if (got.identity.bornNs !== undefined) expect(BigInt(got.identity.bornNs) >= 0n).to.equal(true);
         }
       }),
       { numRuns: 300 },

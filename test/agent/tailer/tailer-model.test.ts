@@ -9,9 +9,10 @@
 // - rename/delete: the tailer must have opened the file once (then it drains it by its fd), which it does as soon
 //   as it sees the file at the path, even while it is still draining older files;
 // - restart: a restart drops the fds the tailer held. A renamed file and the generations after it are found again
-//   beside the path, but a deleted one is gone, and with it the knowledge of which rotated files came after it (the
-//   state file records one file): the test restarts only once the tailer is not draining a deleted file with later
-//   files held (documented residual of FileTailer);
+//   beside the path; so are the generations after a deleted one (by the birth time its checkpoint records), but the
+//   deleted file itself is gone: its unread lines are lost to any reader. So the test restarts at any moment, also
+//   while the tailer drains a deleted file with rotated files queued behind it, but never with a deleted file's lines
+//   unread: 'recreate' waits until the tailer has caught up, as a writer's delete gives no reader a second chance;
 // - each new file starts with a line unique to it, as Zeek's `#open <time>` header does: a file with the same
 //   inode and the same first bytes as the one before is indistinguishable to any tailer (documented residual).
 
@@ -77,6 +78,8 @@ describe('FileTailer model test', function () {
     let caseNumber = 0;
     /** Rotations that found the tailer still draining an older file: the burst case must really be exercised. */
     let rotationsWhileDraining = 0;
+    /** Restarts while the tailer drained a deleted file with a rotated-away file queued behind it (the bornNs case). */
+    let restartsAfterDeletedWithRotatedSuccessor = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 12 }),
@@ -157,16 +160,16 @@ describe('FileTailer model test', function () {
                   await caughtUp('recreate');
                   startNewFile();
                   break;
-                case 'restart':
-                  await waitUntil('restart: tailer not draining a deleted file with later files held', () => {
-                    const status = running.tailer.status();
-                    if (status.pending === undefined || status.identity === undefined) return true;
-                    const inodes = fs.readdirSync(dir).map((name) => fs.statSync(path.join(dir, name)).ino);
-                    return inodes.includes(status.identity.ino);
-                  }, 5000);
+                case 'restart': {
+                  const status = running.tailer.status();
+                  const inodes = new Map(fs.readdirSync(dir).map((name) => [fs.statSync(path.join(dir, name)).ino, name]));
+                  const drainingDeleted = status.identity !== undefined && !inodes.has(status.identity.ino);
+                  const rotatedSuccessor = (status.pending ?? []).some((p) => (inodes.get(p.ino) ?? 'conn.log') !== 'conn.log');
+                  if (drainingDeleted && rotatedSuccessor) restartsAfterDeletedWithRotatedSuccessor++;
                   await running.stop();
                   running = launch();
                   break;
+                }
                 case 'pause':
                   await new Promise((r) => setTimeout(r, s.ms));
                   break;
@@ -186,5 +189,8 @@ describe('FileTailer model test', function () {
       { numRuns: 120, interruptAfterTimeLimit: 150000, markInterruptAsFailure: true },
     );
     expect(rotationsWhileDraining, 'rotations that found an older file still being drained').to.be.greaterThan(0);
+    // Informative, not asserted: how often the random steps reached the state the example test pins down
+    // ('after a restart while draining a deleted file ...' in file-tailer.test.ts).
+    console.log(`      restarts while draining a deleted file with a rotated successor queued: ${restartsAfterDeletedWithRotatedSuccessor}`);
   });
 });

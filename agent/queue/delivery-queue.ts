@@ -13,6 +13,11 @@
 // is delivered); at close() the memory part is put on disk in front of the disk backlog. What a previous run left
 // on disk is delivered first.
 //
+// Batches in flight: up to transport.maxBatchesInFlight (default 1) sends are outstanding at once; they are
+// confirmed in call order, and a rejection fails every later one too. On a rejection the sender waits for all of
+// them to settle, then resends from the first unconfirmed batch: nothing is skipped or reordered, and a collector
+// crash repeats at most the unconfirmed messages of those batches.
+//
 // Durability, reported in enqueue order through onDurable(token): a message is durable once the transport
 // confirmed it (see transport.ts for how much each protocol can confirm) or once it is fsync'd into the disk
 // queue. The tailers persist their file offsets only then, so a crash repeats lines rather than losing them.
@@ -20,7 +25,7 @@
 import type { Logger } from '../../src/core/logger';
 import { ExponentialBackoff, sleep } from '../transport/backoff';
 import type { Transport } from '../transport/transport';
-import { DiskQueue, type DiskBatch } from './disk-queue';
+import { DiskQueue, type DiskBatch, type DiskPosition } from './disk-queue';
 
 export interface CommitToken {
   readonly id: number;
@@ -41,7 +46,7 @@ export interface DeliveryQueueOptions {
   diskSegmentBytes?: number;
   /** How long the sender may go without confirming a batch before a full memory spills to disk (default 1 s). */
   spillAfterMs?: number;
-  /** How long close() waits for a batch in flight (a collector that accepts but never reads); then it is kept as undelivered (default 5 s). */
+  /** How long close() waits for the batches in flight (a collector that accepts but never reads); then they are kept as undelivered (default 5 s). */
   closeTimeoutMs?: number;
 }
 
@@ -52,6 +57,8 @@ export interface DeliveryQueueStats {
   /** Bytes ever written to the disk queue by this queue (records, including headers). */
   diskBytesWritten: number;
   delivered: number;
+  /** Batches sent and not yet settled (at most the transport's maxBatchesInFlight). */
+  batchesInFlight: number;
   /** idle | sending | waiting-for-transport | retrying | closing | closed */
   state: string;
 }
@@ -71,12 +78,21 @@ interface MemoryEntry {
   messages: Buffer[];
   /** How many of `messages` the transport has confirmed. */
   sent: number;
+  /** How many of `messages` are in batches handed to the transport (confirmed or in flight); sent <= issued. */
+  issued: number;
   slot: TokenSlot;
 }
 
 type Batch =
   | { source: 'memory'; messages: Buffer[]; parts: { entry: MemoryEntry; count: number }[] }
   | { source: 'disk'; messages: Buffer[]; disk: DiskBatch };
+
+/** A batch handed to the transport and not yet taken back by the sender. */
+interface SendInFlight {
+  batch: Batch;
+  /** The send's outcome: undefined once confirmed, the error if it failed. Never rejects. */
+  outcome: Promise<Error | undefined>;
+}
 
 export class DeliveryQueue {
   private readonly transport: Transport;
@@ -99,11 +115,22 @@ export class DeliveryQueue {
   private readonly sender: Promise<void>;
   private readonly retry: ExponentialBackoff;
   private readonly spillAfterMs: number;
+  private readonly maxInFlight: number;
+  /** Oldest first: confirmations are taken from the head only, so commits keep send order. */
+  private readonly inFlight: SendInFlight[] = [];
+  /** Index in `memory` of the first entry with messages not yet handed to the transport. */
+  private memoryIssueIndex = 0;
+  /** Where the next disk batch starts while disk batches are in flight (undefined: at the read pointer). */
+  private diskIssuedUpTo?: DiskPosition;
+  /** A send in flight failed and the sender has not resent yet: nothing more may go out until it has. */
+  private sendFailed = false;
   /** Since when the sender has had a batch it could not get confirmed (undefined: nothing owed). */
   private undeliveredSince?: number;
-  /** Rejected by close() once its wait for the batch in flight is over. */
-  private giveUpInFlight!: (reason: Error) => void;
-  private readonly inFlightGivenUp = new Promise<never>((_, reject) => (this.giveUpInFlight = reject));
+  /** Set by close() once its wait for the batches in flight is over. */
+  private givenUp?: InFlightGivenUp;
+  /** Rejecters of the sender's current wait, called when close() gives up (a Set, not one shared promise that
+   * would collect a reaction per batch for the queue's whole life). */
+  private readonly giveUpListeners = new Set<(err: InFlightGivenUp) => void>();
 
   constructor(private readonly opts: DeliveryQueueOptions) {
     this.transport = opts.transport;
@@ -111,7 +138,8 @@ export class DeliveryQueue {
     this.batchMax = opts.batchMaxMessages ?? 500;
     this.retry = new ExponentialBackoff(opts.retryBackoff ?? { initialMs: 200, maxMs: 5000 });
     this.spillAfterMs = opts.spillAfterMs ?? 1000;
-    this.inFlightGivenUp.catch(() => undefined);
+    const declared = opts.transport.maxBatchesInFlight ?? 1;
+    this.maxInFlight = Number.isInteger(declared) && declared >= 1 ? declared : 1;
     this.disk = DiskQueue.open(opts.diskDirectory, opts.logger, opts.diskSegmentBytes);
     this.sender = this.runSender();
   }
@@ -131,8 +159,8 @@ export class DeliveryQueue {
   }
 
   /**
-   * Stops sending after the current batch (waiting for it at most closeTimeoutMs; a batch still unconfirmed then
-   * counts as undelivered), persists what is left in memory to disk so nothing is lost; resolves when done.
+   * Stops sending after the batches in flight (waiting for them at most closeTimeoutMs; batches still unconfirmed
+   * then count as undelivered), persists what is left in memory to disk so nothing is lost; resolves when done.
    */
   close(): Promise<void> {
     this.closed ??= this.shutdown();
@@ -146,6 +174,7 @@ export class DeliveryQueue {
       diskMessages: this.disk.messages,
       diskBytesWritten: this.disk.bytesWritten,
       delivered: this.delivered,
+      batchesInFlight: this.inFlight.length,
       state: this.state,
     };
   }
@@ -160,7 +189,7 @@ export class DeliveryQueue {
         const part = count === rest.length ? rest : rest.slice(0, count);
         rest = count === rest.length ? [] : rest.slice(count);
         slot.pendingParts++;
-        this.memory.push({ messages: part, sent: 0, slot });
+        this.memory.push({ messages: part, sent: 0, issued: 0, slot });
         this.memoryCount += count;
         this.wakeSender?.();
         continue;
@@ -250,20 +279,55 @@ export class DeliveryQueue {
     }
   }
 
+  /** The batch after those in flight: unsent memory first (it is older than all of the disk), then the disk. */
   private nextBatch(): Batch | undefined {
-    if (this.memory.length > 0) {
-      const messages: Buffer[] = [];
-      const parts: { entry: MemoryEntry; count: number }[] = [];
-      for (const entry of this.memory) {
-        if (messages.length >= this.batchMax) break;
-        const count = Math.min(entry.messages.length - entry.sent, this.batchMax - messages.length);
-        for (let i = 0; i < count; i++) messages.push(entry.messages[entry.sent + i]);
-        parts.push({ entry, count });
-      }
-      return { source: 'memory', messages, parts };
+    const messages: Buffer[] = [];
+    const parts: { entry: MemoryEntry; count: number }[] = [];
+    for (let i = this.memoryIssueIndex; i < this.memory.length && messages.length < this.batchMax; i++) {
+      const entry = this.memory[i];
+      const count = Math.min(entry.messages.length - entry.issued, this.batchMax - messages.length);
+      for (let k = 0; k < count; k++) messages.push(entry.messages[entry.issued + k]);
+      parts.push({ entry, count });
     }
-    const disk = this.disk.peek(this.batchMax);
+    if (messages.length > 0) return { source: 'memory', messages, parts };
+    const disk = this.disk.peek(this.batchMax, this.diskIssuedUpTo);
     return disk ? { source: 'disk', messages: disk.messages, disk } : undefined;
+  }
+
+  /** Hands a batch to the transport; its outcome is taken, in order, by the sender. */
+  private issue(batch: Batch): void {
+    if (batch.source === 'memory') {
+      for (const { entry, count } of batch.parts) entry.issued += count;
+      while (this.memoryIssueIndex < this.memory.length && this.memory[this.memoryIssueIndex].issued === this.memory[this.memoryIssueIndex].messages.length) {
+        this.memoryIssueIndex++;
+      }
+    } else {
+      this.diskIssuedUpTo = batch.disk.next;
+    }
+    let sending: Promise<void>;
+    try {
+      sending = this.transport.send({ messages: batch.messages });
+    } catch (err) {
+      sending = Promise.reject(err);
+    }
+    // The flag is set as the rejection arrives, before the sender takes this batch back: a batch put out after a
+    // failure would overtake the resend.
+    const outcome = sending.then(
+      () => undefined,
+      (err: unknown) => {
+        this.sendFailed = true;
+        return err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    this.inFlight.push({ batch, outcome });
+  }
+
+  /** After a failed send: everything not confirmed goes out again, from the first unconfirmed message. */
+  private forgetIssued(): void {
+    for (const entry of this.memory) entry.issued = entry.sent;
+    this.memoryIssueIndex = 0;
+    this.diskIssuedUpTo = undefined;
+    this.sendFailed = false;
   }
 
   private async commit(batch: Batch): Promise<void> {
@@ -275,65 +339,119 @@ export class DeliveryQueue {
         this.memoryCount -= count;
         if (entry.sent === entry.messages.length) {
           this.memory.shift();
+          this.memoryIssueIndex--;
           this.partDurable(entry.slot);
         }
       }
     } else {
+      // The last disk batch in flight is confirmed: the next one starts at the read pointer again (the segment
+      // this one ended in may be deleted by the commit).
+      if (this.diskIssuedUpTo === batch.disk.next) this.diskIssuedUpTo = undefined;
       await this.disk.commit(batch.disk);
     }
     this.wakeSpaceWaiters();
   }
 
+  /** `p`, or InFlightGivenUp once close() stops waiting for sends in flight. */
+  private unlessGivenUp<T>(p: Promise<T>): Promise<T> {
+    if (this.givenUp) return Promise.reject(this.givenUp);
+    return new Promise<T>((resolve, reject) => {
+      this.giveUpListeners.add(reject);
+      p.then(resolve, reject).finally(() => this.giveUpListeners.delete(reject));
+    });
+  }
+
   private async runSender(): Promise<void> {
     const signal = this.stopController.signal;
-    while (!signal.aborted) {
-      const batch = this.nextBatch();
-      if (!batch) {
-        this.state = 'idle';
-        this.undeliveredSince = undefined;
-        // Woken by place() or by shutdown().
-        await new Promise<void>((resolve) => (this.wakeSender = resolve));
-        this.wakeSender = undefined;
-        continue;
-      }
-      this.undeliveredSince ??= Date.now();
-      if (this.transport.status().state !== 'up') {
-        this.state = 'waiting-for-transport';
-        try {
-          await this.transport.waitUntilReady(signal);
-        } catch (err) {
-          if (signal.aborted) break;
-          this.logger.warn('transport not ready', { transport: this.transport.name, error: (err as Error).message });
-          this.wakeSpaceWaiters();
-          await sleep(this.retry.nextDelayMs(), signal).catch(() => undefined);
+    for (;;) {
+      // Fill the window of sends in flight (not once close() began: it only waits for those already out).
+      if (!signal.aborted && !this.sendFailed && this.inFlight.length < this.maxInFlight) {
+        const batch = this.nextBatch();
+        if (batch) {
+          this.undeliveredSince ??= Date.now();
+          if (this.transport.status().state === 'up') {
+            this.state = 'sending';
+            this.issue(batch);
+            continue;
+          }
+          if (this.inFlight.length === 0) {
+            await this.waitForTransport(signal);
+            continue;
+          }
+          // Sends are out on a transport that is no longer up: they settle (fail, mostly) before anything more goes.
+        } else if (this.inFlight.length === 0) {
+          this.state = 'idle';
+          this.undeliveredSince = undefined;
+          // Woken by place() or by shutdown().
+          await new Promise<void>((resolve) => (this.wakeSender = resolve));
+          this.wakeSender = undefined;
           continue;
         }
       }
-      this.state = 'sending';
-      try {
-        // close() may stop waiting for a send that never completes; the batch then stays queued, unconfirmed.
-        await Promise.race([this.transport.send({ messages: batch.messages }), this.inFlightGivenUp]);
-      } catch (err) {
-        if (err instanceof InFlightGivenUp) break;
-        // The batch stays at the head; it is sent again, in order, once the transport is back.
-        this.state = 'retrying';
-        this.logger.warn('send failed; will retry the batch', {
-          transport: this.transport.name,
-          messages: batch.messages.length,
-          error: (err as Error).message,
-        });
-        this.wakeSpaceWaiters();
-        await sleep(this.retry.nextDelayMs(), signal).catch(() => undefined);
+      if (this.inFlight.length === 0) {
+        if (signal.aborted) break; // closing, and nothing is out
+        this.sendFailed = false; // only a failure already dealt with can leave the flag with nothing in flight
         continue;
       }
-      this.retry.reset();
-      this.undeliveredSince = undefined;
+      this.state = 'sending';
+      const head = this.inFlight[0];
+      // With room for another batch, new messages (place() wakes us) go out without waiting for the head.
+      const roomForMore = !signal.aborted && !this.sendFailed && this.inFlight.length < this.maxInFlight && this.transport.status().state === 'up';
+      const woken = roomForMore ? new Promise<'woken'>((resolve) => (this.wakeSender = () => resolve('woken'))) : undefined;
+      let outcome: Error | undefined | 'woken';
       try {
-        await this.commit(batch);
-      } catch (err) {
-        // Sent but the read pointer could not be saved: after a restart these would be sent again (never lost).
-        this.logger.error('cannot record delivered disk queue messages', { error: (err as Error).message });
+        // close() may stop waiting for sends that never complete; their batches then stay queued, unconfirmed.
+        outcome = await this.unlessGivenUp(woken ? Promise.race([head.outcome, woken]) : head.outcome);
+      } catch {
+        break; // close() gave up (outcomes never reject)
+      } finally {
+        this.wakeSender = undefined;
       }
+      if (outcome === 'woken') continue;
+      this.inFlight.shift();
+      if (outcome === undefined) {
+        this.retry.reset();
+        // Progress: the spill clock restarts, for what is still in flight.
+        this.undeliveredSince = this.inFlight.length > 0 ? Date.now() : undefined;
+        try {
+          await this.commit(head.batch);
+        } catch (err) {
+          // Sent but the read pointer could not be saved: after a restart these would be sent again (never lost).
+          this.logger.error('cannot record delivered disk queue messages', { error: (err as Error).message });
+        }
+        continue;
+      }
+      // Every later send fails too (the transport's contract); whatever they report, nothing after the failed batch
+      // may be confirmed before it, so all of it is sent again, in order, once the transport is back.
+      this.state = 'retrying';
+      const later = this.inFlight.splice(0);
+      try {
+        await this.unlessGivenUp(Promise.all(later.map((s) => s.outcome)));
+      } catch {
+        break; // close() gave up
+      }
+      this.forgetIssued();
+      this.logger.warn('send failed; will retry the batch', {
+        transport: this.transport.name,
+        messages: head.batch.messages.length,
+        batchesInFlight: later.length + 1,
+        error: outcome.message,
+      });
+      this.wakeSpaceWaiters();
+      await sleep(this.retry.nextDelayMs(), signal).catch(() => undefined);
+    }
+  }
+
+  /** Nothing is in flight and the transport is not up: wait for it (a failed wait backs off). */
+  private async waitForTransport(signal: AbortSignal): Promise<void> {
+    this.state = 'waiting-for-transport';
+    try {
+      await this.transport.waitUntilReady(signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      this.logger.warn('transport not ready', { transport: this.transport.name, error: (err as Error).message });
+      this.wakeSpaceWaiters();
+      await sleep(this.retry.nextDelayMs(), signal).catch(() => undefined);
     }
   }
 
@@ -345,11 +463,13 @@ export class DeliveryQueue {
     const closeTimeoutMs = this.opts.closeTimeoutMs ?? 5000;
     // Only a send can keep the sender this long (waits and sleeps end on the abort above).
     const giveUp = setTimeout(() => {
-      this.logger.warn('the batch in flight was not confirmed in time; keeping it as undelivered', {
+      this.logger.warn('the batches in flight were not confirmed in time; keeping them as undelivered', {
         transport: this.transport.name,
+        batchesInFlight: this.inFlight.length,
         waitedMs: closeTimeoutMs,
       });
-      this.giveUpInFlight(new InFlightGivenUp(`no confirmation within ${closeTimeoutMs} ms of close()`));
+      this.givenUp = new InFlightGivenUp(`no confirmation within ${closeTimeoutMs} ms of close()`);
+      for (const reject of [...this.giveUpListeners]) reject(this.givenUp);
     }, closeTimeoutMs);
     try {
       await this.sender;

@@ -133,11 +133,14 @@ export class DiskQueue {
     }
   }
 
-  /** Reads up to `maxMessages` from the read position without consuming them. */
-  peek(maxMessages: number): DiskBatch | undefined {
+  /**
+   * Reads up to `maxMessages` without consuming them, from the read position or from `from`: the `next` of a batch
+   * peeked earlier and not committed yet (several batches may be in flight; they are committed in peek order).
+   */
+  peek(maxMessages: number, from?: DiskPosition): DiskBatch | undefined {
     if (this.isEmpty) return undefined;
     const messages: Buffer[] = [];
-    let pos = { ...this.read };
+    let pos = { ...(from ?? this.read) };
     let bytes = 0;
     while (messages.length < maxMessages) {
       const size = this.sizes.get(pos.segment);

@@ -6,7 +6,9 @@
 // Pipelining: like librelp's client (omrelp), up to `window` syslog commands (default 128) may be unacknowledged
 // at once; frames are written as acknowledgements free the window, so the collector never waits for us and we
 // never hold more than a window of frames in the socket. send() may be called again before the previous batch
-// is confirmed: batches are written and confirmed in call order and share the one window.
+// is confirmed: batches are written and confirmed in call order and share the one window. The queue keeps
+// maxBatchesInFlight (2) batches outstanding: with one, imrelp's last acknowledgements of every batch wait out a
+// delayed ACK (~40 ms per batch); with the next batch already written they leave at once.
 //
 // Failures: if the connection drops, every batch not fully acknowledged is rejected and the queue resends it after
 // reconnecting, so messages acknowledged just before the drop may arrive twice, never zero times. A refused
@@ -23,6 +25,8 @@ const OPEN_OFFERS = 'relp_version=0\nrelp_software=nsm\ncommands=syslog';
 const MAX_TXNR = 999_999_999;
 /** librelp's RELP_DFLT_WINDOW_SIZE, which rsyslog's omrelp uses. */
 export const DEFAULT_RELP_WINDOW = 128;
+/** Batches the queue keeps outstanding: two are enough to keep the window full across batch boundaries. */
+export const DEFAULT_RELP_BATCHES_IN_FLIGHT = 2;
 /** Longest `TXNR SP syslog SP DATALEN SP` head plus the trailing LF: 9 + 1 + 6 + 1 + 10 + 1 + 1. */
 const MAX_FRAME_OVERHEAD = 29;
 const SYSLOG_COMMAND = Buffer.from(' syslog ', 'latin1');
@@ -34,6 +38,8 @@ const LF = 0x0a;
 export interface RelpTransportOptions extends Omit<StreamTransportOptions, 'framing'> {
   /** Most syslog commands sent but not yet acknowledged (default 128, as omrelp). */
   window?: number;
+  /** Batches the delivery queue may keep outstanding (default 2; 1 waits for each batch, as TCP does). */
+  batchesInFlight?: number;
 }
 
 /** One send() not yet confirmed. Its messages get consecutive txnrs as they are written. */
@@ -61,6 +67,7 @@ interface ControlCommand {
 export class RelpTransport extends StreamSocketTransport {
   readonly name: string;
   readonly window: number;
+  readonly maxBatchesInFlight: number;
   protected readonly readyEvent = 'connect';
   private txnr = 0;
   /** Oldest first; only the head may be confirmed, so confirmations keep call order. */
@@ -84,6 +91,10 @@ export class RelpTransport extends StreamSocketTransport {
     this.window = options.window ?? DEFAULT_RELP_WINDOW;
     if (!Number.isInteger(this.window) || this.window < 1) {
       throw new Error(`${this.name}: RELP window must be a whole number of at least 1, not ${options.window}`);
+    }
+    this.maxBatchesInFlight = options.batchesInFlight ?? DEFAULT_RELP_BATCHES_IN_FLIGHT;
+    if (!Number.isInteger(this.maxBatchesInFlight) || this.maxBatchesInFlight < 1) {
+      throw new Error(`${this.name}: RELP batches in flight must be a whole number of at least 1, not ${options.batchesInFlight}`);
     }
   }
 

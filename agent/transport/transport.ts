@@ -22,6 +22,13 @@ export interface Transport {
   /** Stable human name, e.g. `tcp://127.0.0.1:514` (used in logs and `nsm status`). */
   readonly name: string;
   /**
+   * How many batches the queue may have sent and not yet seen settle (default 1). Above 1, send() may be called
+   * again before earlier sends settle; confirmations come in call order, and if one send rejects, every later one
+   * still in flight rejects too. Only a protocol that confirms receipt (RELP) gains from it: it keeps the
+   * collector's acknowledgements flowing instead of stalling once per batch.
+   */
+  readonly maxBatchesInFlight?: number;
+  /**
    * Sends one batch. Resolves when the batch is confirmed as far as the protocol can confirm it
    * (UDP: handed to the kernel; TCP/TLS: written to the socket and flushed to the kernel; RELP: acknowledged
    * by the collector). Rejects if the batch may not have been delivered; the caller then keeps the batch and

@@ -1,5 +1,6 @@
 // The delivery queue never loses or reorders a message: collector down for a while (spilling to disk), restart
-// with a disk backlog, disk full (enqueue waits), a torn disk record, and a model test with a flaky transport.
+// with a disk backlog, disk full (enqueue waits), a torn disk record, a model test with a flaky transport, and one
+// with a transport that keeps several batches in flight and fails them mid-flight.
 
 import { expect } from 'chai';
 import * as fc from 'fast-check';
@@ -12,6 +13,7 @@ import { createLogger, MemorySink, silentLogger } from '../../../src/core/logger
 import { freePort, makeTempDir, waitFor } from '../../helpers/rsyslogd-process';
 import { SyslogCollector } from '../../helpers/syslog-collector';
 import { FAST_RECONNECT, forwardAction, range } from '../transport/forward-action-fixture';
+import { PipelinedFakeTransport, type SendFate } from './pipelined-fake-transport';
 
 const msg = (i: number): Buffer => Buffer.from(`<190>Nov 23 10:00:41 sensor1 bro_conn: line ${String(i).padStart(6, '0')}\tx`);
 
@@ -184,6 +186,116 @@ describe('DeliveryQueue model', function () {
       ),
       { numRuns: 25 },
     );
+  });
+
+  it('with 2-3 batches in flight and random failures mid-flight: exact order, onDurable in order, repeats bounded by the batches in flight', async function () {
+    this.timeout(120_000);
+    const numberOf = (m: Buffer): number => Number(/line (\d+)/.exec(m.toString('latin1'))![1]);
+    const fate: fc.Arbitrary<SendFate> = fc.oneof(
+      { weight: 8, arbitrary: fc.constant<SendFate>('confirm') },
+      { weight: 1, arbitrary: fc.constant<SendFate>('fail') },
+      { weight: 1, arbitrary: fc.constant<SendFate>('down') },
+    );
+    let pipelinedRuns = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.boolean()), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 2, max: 3 }),
+        // At least one confirmation per round through the fates, or the collector would never take anything.
+        fc.array(fate, { minLength: 0, maxLength: 30 }).map((f) => [...f, 'confirm' as const]),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        async (steps, maxBatchesInFlight, fates, memoryMessages, batchMax) => {
+          const dir = makeTempDir('queue-pipelined-model');
+          let fateAt = 0;
+          const transport = new PipelinedFakeTransport({ maxBatchesInFlight, numberOf, fate: () => fates[fateAt++ % fates.length], downMs: 3 });
+          const durable: number[] = [];
+          const make = (): DeliveryQueue =>
+            new DeliveryQueue({
+              transport,
+              memoryMessages,
+              diskDirectory: dir,
+              diskMaxBytes: 1 << 20,
+              batchMaxMessages: batchMax,
+              logger: silentLogger,
+              onDurable: (t: CommitToken) => durable.push(t.id),
+              retryBackoff: { initialMs: 1, maxMs: 2 },
+              spillAfterMs: 5,
+              diskSegmentBytes: 400,
+            });
+          let queue = make();
+          let next = 0;
+          try {
+            // Enqueues are not awaited one by one, so batches pile up and the window of sends fills.
+            const accepted: Promise<void>[] = [];
+            for (let s = 0; s < steps.length; s++) {
+              const [count, restartAfter] = steps[s];
+              accepted.push(queue.enqueue(range(next, next + count).map(msg), { id: s }));
+              next += count;
+              if (restartAfter) {
+                await Promise.all(accepted.splice(0));
+                await queue.close();
+                queue = make();
+              }
+            }
+            await Promise.all(accepted);
+            await waitFor('model delivery', () => transport.confirmed.length >= next, 20_000, 2);
+            expect(transport.violations, 'contract breaches').to.deep.equal([]);
+            // Nothing lost, nothing twice, nothing reordered among what was confirmed.
+            expect(transport.confirmed).to.deep.equal(range(0, next));
+            expect(transport.maxOutstanding, 'sends outstanding').to.be.at.most(maxBatchesInFlight);
+            // A resend repeats only what was stored but unconfirmed: at most the batches in flight.
+            expect(transport.maxRepeatedAtFailure, 'messages repeated after one failure').to.be.at.most(maxBatchesInFlight * batchMax);
+            await waitFor('all tokens durable', () => durable.length === steps.length, 5000, 2);
+            expect(durable).to.deep.equal(range(0, steps.length));
+            if (transport.maxOutstanding > 1) pipelinedRuns++;
+          } finally {
+            await queue.close();
+            await transport.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // The property says nothing about pipelining unless sends really overlapped in most runs.
+    expect(pipelinedRuns, 'runs with more than one send outstanding').to.be.at.least(20);
+  });
+
+  it('close() with 3 batches held in flight: gives up after closeTimeoutMs, keeps them on disk, a restart delivers them in order', async function () {
+    const dir = makeTempDir('queue-pipelined-held');
+    try {
+      const numberOf = (m: Buffer): number => Number(/line (\d+)/.exec(m.toString('latin1'))![1]);
+      let settled = 0;
+      // Two batches are confirmed, then the collector stops answering.
+      const stuck = new PipelinedFakeTransport({ maxBatchesInFlight: 3, numberOf, fate: () => (settled++ < 2 ? 'confirm' : 'hold') });
+      const durable: number[] = [];
+      const q1 = new DeliveryQueue({
+        transport: stuck, memoryMessages: 100, diskDirectory: dir, diskMaxBytes: 1 << 20, batchMaxMessages: 10, logger: silentLogger,
+        onDurable: (t) => durable.push(t.id), spillAfterMs: 600_000, closeTimeoutMs: 100,
+      });
+      // Down while enqueuing, so the batches are cut from all 50 messages: 10, 10, then three held.
+      stuck.setUp(false);
+      for (let b = 0; b < 10; b++) await q1.enqueue(range(b * 5, b * 5 + 5).map(msg), { id: b });
+      stuck.setUp(true);
+      await waitFor('three batches held in flight', () => q1.stats().batchesInFlight === 3, 5000, 2);
+      expect(q1.stats()).to.include({ delivered: 20, memoryMessages: 30 });
+      expect(durable, 'only the confirmed part is durable').to.deep.equal(range(0, 4));
+      await q1.close();
+      expect(q1.stats()).to.include({ state: 'closed', diskMessages: 30 });
+      expect(durable, 'close() made the rest durable on disk').to.deep.equal(range(0, 10));
+      expect(stuck.received, 'what the collector holds unconfirmed').to.deep.equal(range(0, 50));
+
+      const ok = new PipelinedFakeTransport({ maxBatchesInFlight: 3, numberOf, firstNumber: 20 });
+      const q2 = new DeliveryQueue({ transport: ok, memoryMessages: 100, diskDirectory: dir, diskMaxBytes: 1 << 20, batchMaxMessages: 10, logger: silentLogger, onDurable: () => undefined });
+      await q2.enqueue(range(50, 55).map(msg), { id: 10 });
+      await waitFor('the kept batches and the new message', () => ok.confirmed.length >= 35, 5000, 2);
+      await q2.close();
+      expect(ok.confirmed).to.deep.equal(range(20, 55));
+      expect(ok.violations).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('cuts a torn last record at startup, says so, and delivers the records before it', async function () {

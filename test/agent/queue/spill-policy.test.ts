@@ -1,7 +1,7 @@
 // When the delivery queue uses its disk: never while the transport delivers (a full memory makes enqueue() wait,
 // the tailed files being the buffer), only once the transport has stopped delivering for spillAfterMs; memory
 // stays within memoryMessages even for larger batches; and the order of messages and of onDurable stays global
-// across both transitions (up -> down -> up).
+// across both transitions (up -> down -> up), with one batch or several in flight.
 
 import { expect } from 'chai';
 import * as fc from 'fast-check';
@@ -9,11 +9,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DeliveryQueue } from '../../../agent/queue/delivery-queue';
 import { createTransport } from '../../../agent/transport/create-transport';
-import type { Transport, TransportBatch, TransportStatus } from '../../../agent/transport/transport';
 import { silentLogger } from '../../../src/core/logger';
 import { freePort, makeTempDir, waitFor } from '../../helpers/rsyslogd-process';
 import { SyslogCollector } from '../../helpers/syslog-collector';
 import { FAST_RECONNECT, forwardAction, range } from '../transport/forward-action-fixture';
+import { PipelinedFakeTransport } from './pipelined-fake-transport';
 
 const msg = (i: number): Buffer => Buffer.from(`<190>Nov 23 10:00:41 sensor1 bro_conn: line ${String(i).padStart(6, '0')}\tx`);
 
@@ -88,39 +88,10 @@ describe('DeliveryQueue spill policy with a real rsyslogd collector', function (
   });
 });
 
-/** An in-process transport the test switches up and down; while up, every batch is taken whole. */
-class SwitchableTransport implements Transport {
-  readonly name = 'switchable://model';
-  readonly received: number[] = [];
-  private up = true;
-  private readyWaiters: (() => void)[] = [];
-  setUp(up: boolean): void {
-    this.up = up;
-    if (up) for (const w of this.readyWaiters.splice(0)) w();
-  }
-  status(): TransportStatus {
-    return { state: this.up ? 'up' : 'down', messagesSent: this.received.length, bytesSent: 0, reconnects: 0 };
-  }
-  waitUntilReady(signal?: AbortSignal): Promise<void> {
-    if (this.up) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      this.readyWaiters.push(resolve);
-      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-  }
-  async send(batch: TransportBatch): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    if (!this.up) throw new Error('down');
-    for (const m of batch.messages) this.received.push(Number(/line (\d+)/.exec(m.toString())![1]));
-  }
-  async close(): Promise<void> {}
-}
-
 type Step = { kind: 'enqueue'; count: number } | { kind: 'down' } | { kind: 'up' };
 
 describe('DeliveryQueue spill policy model', function () {
-  it('across random up/down switches: exact order, onDurable in order, disk used only after going down', async function () {
+  it('across random up/down switches, 1-3 batches in flight: exact order, onDurable in order, disk used only after going down', async function () {
     this.timeout(120_000);
     const step: fc.Arbitrary<Step> = fc.oneof(
       { weight: 4, arbitrary: fc.integer({ min: 1, max: 60 }).map((count): Step => ({ kind: 'enqueue', count })) },
@@ -128,9 +99,10 @@ describe('DeliveryQueue spill policy model', function () {
       { weight: 1, arbitrary: fc.constant<Step>({ kind: 'up' }) },
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 50 }), async (steps, memoryMessages) => {
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 3 }), async (steps, memoryMessages, maxBatchesInFlight) => {
         const dir = makeTempDir('queue-spill-model');
-        const transport = new SwitchableTransport();
+        // Going down fails every send outstanding, as a dropped connection does.
+        const transport = new PipelinedFakeTransport({ maxBatchesInFlight, numberOf: (m) => Number(/line (\d+)/.exec(m.toString('latin1'))![1]) });
         const durable: number[] = [];
         const queue = new DeliveryQueue({
           transport, memoryMessages, diskDirectory: dir, diskMaxBytes: 1 << 20, batchMaxMessages: 7,
@@ -165,13 +137,15 @@ describe('DeliveryQueue spill policy model', function () {
           expect(maxMemory, 'memory bound').to.be.at.most(memoryMessages);
           if (!wentDown) expect(queue.stats().diskBytesWritten, 'never down: no disk writes').to.equal(0);
           transport.setUp(true);
-          await waitFor('the backlog to drain', () => transport.received.length === next, 20_000, 2);
+          await waitFor('the backlog to drain', () => transport.confirmed.length === next, 20_000, 2);
           // Back to normal: a burst of several memories' worth goes through memory only.
           const written = queue.stats().diskBytesWritten;
           await Promise.all(range(0, 4).map(() => enqueue(memoryMessages)));
-          await waitFor('the burst', () => transport.received.length === next, 20_000, 2);
+          await waitFor('the burst', () => transport.confirmed.length === next, 20_000, 2);
           expect(queue.stats().diskBytesWritten, 'no disk writes once up again and drained').to.equal(written);
-          expect(transport.received).to.deep.equal(range(0, next));
+          expect(transport.violations, 'contract breaches').to.deep.equal([]);
+          expect(transport.confirmed).to.deep.equal(range(0, next));
+          expect(transport.maxOutstanding, 'sends outstanding').to.be.at.most(maxBatchesInFlight);
           await waitFor('all tokens durable', () => durable.length === tokens, 5000, 2);
           expect(durable).to.deep.equal(range(0, tokens));
         } finally {

@@ -1,8 +1,9 @@
-// Measures RELP throughput (msgs/s) against a real rsyslog imrelp: N messages sent in batches of B, one batch
-// at a time as the delivery queue does. Not a test (no assertions on timing); run by hand:
+// Measures RELP throughput (msgs/s) against a real rsyslog imrelp: N messages sent in batches of B straight
+// through the transport (bench/agent/relp-queue-measure.ts measures the same through the delivery queue). Not a
+// test (no assertions on timing); run by hand:
 //   node dist/test/agent/transport/relp-throughput-measure.js [messages=100000] [batch=500] [window=128] [batchesInFlight=1]
-// batchesInFlight 1 is what the delivery queue does today (await each send); 2 calls send() for the next batch
-// before the previous one is confirmed (RelpTransport supports it), which keeps the collector's answers flowing.
+// batchesInFlight 1 awaits each send; 2 calls send() for the next batch before the previous one is confirmed, as
+// the delivery queue does for RELP (RelpTransport.maxBatchesInFlight), which keeps the collector's answers flowing.
 
 import { RelpTransport } from '../../../agent/transport/relp-transport';
 import { silentLogger } from '../../../src/core/logger';

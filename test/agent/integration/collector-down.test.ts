@@ -7,7 +7,7 @@ import * as path from 'path';
 import { freePort } from '../../helpers/rsyslogd-process';
 import { sleep, waitUntil } from './agent-process';
 import { NumberedLineWriter } from './numbered-line-writer';
-import { allArrived, deliveryReport, describeReport, ShippingFixture } from './shipping-fixture';
+import { allArrived, deliveryReport, describeReport, expectExactlyOnceInOrder, ShippingFixture } from './shipping-fixture';
 
 interface StatusFile { actions: Array<{ diskBytes: number; memoryMessages: number }>; files: Array<{ linesRead: number }> }
 
@@ -44,11 +44,7 @@ describe('agent with the collector down (disk queue)', function () {
     const written = writer.written();
     await waitUntil(() => allArrived(written, fixture.tally()), 30_000, () => describeReport(deliveryReport(written, fixture.tally())));
     await sleep(300);
-    for (const r of deliveryReport(written, fixture.tally())) {
-      expect(r.missing, `${r.tag} missing`).to.deep.equal([]);
-      expect(r.duplicates, `${r.tag} duplicates`).to.equal(0);
-      expect(r.outOfOrder, `${r.tag} out of order`).to.equal(0);
-    }
+    expectExactlyOnceInOrder(written, fixture.tally());
     expect(await fixture.agent!.stop()).to.equal(0);
   });
 });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { SyslogCollector } from '../../helpers/syslog-collector';
 import { sleep, waitUntil } from './agent-process';
 import { NumberedLineWriter } from './numbered-line-writer';
-import { allArrived, deliveryReport, describeReport, ShippingFixture, tallyNumbered } from './shipping-fixture';
+import { allArrived, deliveryReport, describeReport, expectExactlyOnceInOrder, ShippingFixture, tallyNumbered } from './shipping-fixture';
 
 describe('agent fan-out to several actions by selector', function () {
   this.timeout(60_000);
@@ -53,11 +53,7 @@ describe('agent fan-out to several actions by selector', function () {
     await waitUntil(() => allArrived(written.slice(0, 1), tallyNumbered(local7Collector.messages())), 20_000,
       () => describeReport(deliveryReport(written.slice(0, 1), tallyNumbered(local7Collector.messages()))));
     await sleep(300);
-    for (const r of deliveryReport(written, everywhere())) {
-      expect(r.missing, `*.* ${r.tag} missing`).to.deep.equal([]);
-      expect(r.duplicates, `*.* ${r.tag} duplicates`).to.equal(0);
-      expect(r.outOfOrder, `*.* ${r.tag} order`).to.equal(0);
-    }
+    expectExactlyOnceInOrder(written, everywhere(), '*.* ');
     const local7 = tallyNumbered(local7Collector.messages());
     expect([...local7.keys()], 'local7 collector got only local7 lines').to.deep.equal(['web']);
     const [webReport] = deliveryReport(written.slice(0, 1), local7);

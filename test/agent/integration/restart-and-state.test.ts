@@ -8,7 +8,7 @@ import * as path from 'path';
 import { defaultStateFileName } from '../../../agent/config/state-file-name';
 import { sleep, waitUntil } from './agent-process';
 import { NumberedLineWriter } from './numbered-line-writer';
-import { allArrived, deliveryReport, describeReport, ShippingFixture } from './shipping-fixture';
+import { allArrived, deliveryReport, describeReport, expectExactlyOnceInOrder, ShippingFixture } from './shipping-fixture';
 
 describe('agent restart and state file (real agent, real rsyslog collector)', function () {
   this.timeout(60_000);
@@ -41,11 +41,7 @@ describe('agent restart and state file (real agent, real rsyslog collector)', fu
     const written = writer.written();
     await waitUntil(() => allArrived(written, fixture.tally()), 20_000, () => describeReport(deliveryReport(written, fixture.tally())));
     await sleep(500);
-    for (const r of deliveryReport(written, fixture.tally())) {
-      expect(r.missing, `${r.tag} missing`).to.deep.equal([]);
-      expect(r.duplicates, `${r.tag} duplicates`).to.equal(0);
-      expect(r.outOfOrder, `${r.tag} out of order`).to.equal(0);
-    }
+    expectExactlyOnceInOrder(written, fixture.tally());
     expect(await fixture.agent!.stop()).to.equal(0);
   });
 

@@ -1,6 +1,7 @@
 // Shared set-up for the agent's end-to-end tests: a temp directory, an rsyslog config naming the files and a real
 // rsyslog collector, the agent subprocess, and the accounting of which numbered lines arrived (missing, duplicated).
 
+import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeTempDir } from '../../helpers/rsyslogd-process';
@@ -145,4 +146,13 @@ export function allArrived(written: Array<{ tag: string; count: number }>, tally
 export function describeReport(reports: DeliveryReport[]): string {
   return reports.map((r) => `${r.tag}: written ${r.written}, received ${r.distinctReceived}, missing ${r.missing.length}` +
     (r.missing.length ? ` (first ${r.missing.slice(0, 10).join(',')})` : '') + `, duplicates ${r.duplicates}, out of order ${r.outOfOrder}`).join('; ');
+}
+
+/** Asserts exactly-once, in-order delivery of every written line (the guarantee for restarts and outages). */
+export function expectExactlyOnceInOrder(written: Array<{ tag: string; count: number }>, tally: ReceivedTally, label = ''): void {
+  for (const r of deliveryReport(written, tally)) {
+    expect(r.missing, `${label}${r.tag} missing`).to.deep.equal([]);
+    expect(r.duplicates, `${label}${r.tag} duplicates`).to.equal(0);
+    expect(r.outOfOrder, `${label}${r.tag} out of order`).to.equal(0);
+  }
 }

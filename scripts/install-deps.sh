@@ -24,7 +24,7 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rsyslog 2
 fi
 if [ ! -x var/syslog-ng/usr/sbin/syslog-ng ]; then
   rm -rf var/syslog-ng var/syslog-ng-debs && mkdir -p var/syslog-ng var/syslog-ng-debs
-  ( cd var/syslog-ng-debs && apt-get download -q syslog-ng-core )
+  ( cd var/syslog-ng-debs && { apt-get download -q syslog-ng-core || { $SUDO apt-get update -q && apt-get download -q syslog-ng-core; }; } )
   dpkg -x var/syslog-ng-debs/syslog-ng-core_*.deb var/syslog-ng
 fi
 npm ci --no-audit --no-fund

@@ -172,7 +172,8 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
     }
     const meetsTargets = pipeRate >= 1000 && ratio >= 0.3;
     log(
-      `  pipeline/read ${(ratio * 100).toFixed(0)}%  (targets: >= 1000 Mbit/s/core and >= 30%: ${meetsTargets ? 'met' : 'NOT met'})`,
+      `  pipeline/read ${(ratio * 100).toFixed(0)}%  (targets: >= 1000 Mbit/s/core ${pipeRate >= 1000 ? 'met' : 'NOT met'}; ` +
+        `>= 30% of the bare read ${ratio >= 0.3 ? 'met' : 'NOT met'})`,
     );
     let warmRatio: number | undefined;
     if (read.warm && pipeline.warm) {

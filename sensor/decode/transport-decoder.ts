@@ -38,9 +38,8 @@ export function decodeTransport(out: DecodedPacket, weird: WeirdReporter): boole
       if (!headerPresent(out, 8, weird)) return false;
       out.srcPort = be16(d, o);
       out.dstPort = be16(d, o + 2);
-      const udpLength = be16(d, o + 4);
-      // Zeek reports the mismatch and keeps using the IP layer's length.
-      if (udpLength !== out.l4Length) weird.weird('UDP_datagram_length_mismatch', out, `${udpLength} != ${out.l4Length}`);
+      // A UDP length that disagrees with the IP layer's is Zeek's conn weird UDP_datagram_length_mismatch: the
+      // connection tracker reports it with the connection; decoding keeps using the IP layer's length, as Zeek does.
       setPayload(out, 8);
       return true;
     }

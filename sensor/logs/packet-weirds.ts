@@ -48,17 +48,10 @@ const RAISED_BEFORE_IP_HEADER_ACCEPTED: ReadonlySet<string> = new Set([
   'IPv6_min_header_size',
 ]);
 
-/**
- * Weirds the decoder reports that Zeek raises about the connection instead (UDP.cc's adapter); the connection tracker
- * reports them as conn weirds, so the decoder's copy would be a second row.
- */
-const REPORTED_AS_CONN_WEIRDS: ReadonlySet<string> = new Set(['UDP_datagram_length_mismatch']);
-
 /** The decoder's WeirdReporter: each weird becomes a record for `onWeird` (normally WeirdPolicy.report). */
 export function packetWeirdReporter(onWeird: (rec: WeirdRecord) => void, peer: string): WeirdReporter {
   return {
     weird(name: string, pkt: DecodedPacket, addl?: string): void {
-      if (REPORTED_AS_CONN_WEIRDS.has(name)) return;
       onWeird(packetWeirdRecord(name, pkt, addl, peer));
     },
   };

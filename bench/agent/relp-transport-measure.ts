@@ -1,13 +1,13 @@
 // Measures RELP throughput (msgs/s) against a real rsyslog imrelp: N messages sent in batches of B straight
 // through the transport (bench/agent/relp-queue-measure.ts measures the same through the delivery queue). Not a
 // test (no assertions on timing); run by hand:
-//   node dist/test/agent/transport/relp-throughput-measure.js [messages=100000] [batch=500] [window=128] [batchesInFlight=1]
+//   node dist/bench/agent/relp-transport-measure.js [messages=100000] [batch=500] [window=128] [batchesInFlight=1]
 // batchesInFlight 1 awaits each send; 2 calls send() for the next batch before the previous one is confirmed, as
 // the delivery queue does for RELP (RelpTransport.maxBatchesInFlight), which keeps the collector's answers flowing.
 
-import { RelpTransport } from '../../../agent/transport/relp-transport';
-import { silentLogger } from '../../../src/core/logger';
-import { SyslogCollector } from '../../helpers/syslog-collector';
+import { RelpTransport } from '../../agent/transport/relp-transport';
+import { silentLogger } from '../../src/core/logger';
+import { SyslogCollector } from '../../test/helpers/syslog-collector';
 
 async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 100_000);

@@ -12,6 +12,7 @@ import { FileCheckpoint, StateStore } from './state/state-store';
 import { FileIdentity } from './tailer/file-identity';
 import { FileTailer, LineBatch } from './tailer/file-tailer';
 import { createTransport } from './transport/create-transport';
+import { RelpTransport } from './transport/relp-transport';
 import { Transport } from './transport/transport';
 import { createWatchBackend, WatchBackend } from './watch/watch-backend';
 import { Logger } from '../src/core/logger';
@@ -50,6 +51,19 @@ export interface ActionStatus {
   transportState: string;
   reconnects: number;
   lastError?: string;
+  /** Batches handed to the transport and not yet confirmed or failed. */
+  batchesInFlight: number;
+  /** The most the queue keeps in flight for this transport (RELP 2, others 1). */
+  maxBatchesInFlight: number;
+  /** RELP actions only: the window in use and how full it is (messages sent, not yet acknowledged). */
+  relp?: RelpWindowStatus;
+}
+
+export interface RelpWindowStatus {
+  window: number;
+  unacknowledged: number;
+  /** The most ever unacknowledged at once since the agent started: equal to `window` once the window has filled. */
+  mostUnacknowledged: number;
 }
 
 export interface FileServerStatus {
@@ -222,9 +236,13 @@ export class FileServer {
       actions: this.routes.map((r) => {
         const q = r.queue.stats();
         const t = r.transport.status();
+        const relp: RelpWindowStatus | undefined = r.transport instanceof RelpTransport
+          ? { window: r.transport.window, unacknowledged: r.transport.unacknowledged, mostUnacknowledged: r.transport.mostUnacknowledged }
+          : undefined;
         return {
           name: r.transport.name, queueState: q.state, memoryMessages: q.memoryMessages, diskBytes: q.diskBytes,
           delivered: q.delivered, transportState: t.state, reconnects: t.reconnects, lastError: t.lastError,
+          batchesInFlight: q.batchesInFlight, maxBatchesInFlight: r.queue.maxBatchesInFlight, relp,
         };
       }),
     };

@@ -1,5 +1,6 @@
 // The agent's status snapshot, rewritten every few seconds to WORKDIR/agent-status.json (atomically, so a reader never
-// sees half a file): per file where it has read to and what is confirmed, per action how much is queued and the link state.
+// sees half a file): per file where it has read to and what is confirmed, per action how much is queued, the link state,
+// the batches in flight against the transport's limit and, for RELP, the window and how full it is.
 
 import * as path from 'path';
 import { writeFileAtomic } from '../src/core/atomic-file';

@@ -70,6 +70,11 @@ export interface ForwardAction {
   framing: TcpFraming;
   template: ForwardTemplate;
   tls?: TlsSettings;
+  /**
+   * RELP only: most syslog commands sent and not yet acknowledged (omrelp `windowSize`). Undefined: librelp's
+   * default, 128 (also what omrelp's windowSize="0" means).
+   */
+  relpWindow?: number;
   where: SourceLocation;
 }
 

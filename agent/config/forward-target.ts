@@ -6,6 +6,14 @@ import { parsePort } from './config-values';
 
 export const DEFAULT_SYSLOG_PORT = 514;
 
+/**
+ * Largest RELP window accepted (omrelp `windowSize`, JSON `relpWindow`): librelp keeps the window in a C int, and
+ * its relpCltSetWindowSize() refuses a negative size and treats 0 as "keep the default" (128). rsyslog 8.2302's
+ * `rsyslogd -N1` rejects windowSize="-1", "abc" and "4.5" and accepts "0"; it also accepts 99999999999, which
+ * cannot fit in librelp's int, so nsm reports anything above this bound instead.
+ */
+export const MAX_RELP_WINDOW = 2_147_483_647;
+
 export const FORWARD_TEMPLATES: readonly ForwardTemplate[] = [
   'RSYSLOG_TraditionalForwardFormat',
   'RSYSLOG_ForwardFormat',

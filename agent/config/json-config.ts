@@ -61,6 +61,7 @@ interface JsonForwardAction {
   framing: TcpFraming;
   template?: ForwardTemplate;
   tls?: JsonTlsSettings;
+  relpWindow?: number;
 }
 
 interface JsonAgentConfigDocument {
@@ -264,6 +265,11 @@ class JsonConfigReader {
       this.b.diags.error(this.at(childPointer(pointer, 'tls')), `${displayPath(childPointer(pointer, 'tls'))}: TLS settings need protocol "tls" or "relp" (this action is ${a.protocol})`);
       return;
     }
+    // As TLS settings on udp: a window set where it cannot apply is a mistake worth stopping for, not a warning.
+    if (a.relpWindow !== undefined && a.protocol !== 'relp') {
+      this.b.diags.error(this.at(childPointer(pointer, 'relpWindow')), `${displayPath(childPointer(pointer, 'relpWindow'))}: relpWindow applies to protocol "relp" only (this action is ${a.protocol})`);
+      return;
+    }
     const action: ForwardAction = {
       selector: selector.selectors,
       protocol: a.protocol,
@@ -274,6 +280,7 @@ class JsonConfigReader {
       template: a.template ?? defaultForwardTemplate(a.protocol),
       where,
     };
+    if (a.relpWindow !== undefined) action.relpWindow = a.relpWindow;
     const tls = a.tls ?? (a.protocol === 'tls' ? { verifyPeer: true, permittedPeers: [] } : undefined);
     const request: ActionTlsRequest | undefined = tls && {
       caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, verifyPeer: tls.verifyPeer, permittedPeers: [...tls.permittedPeers],

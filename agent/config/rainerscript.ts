@@ -4,7 +4,7 @@
 import type { ForwardAction, SourceLocation, SyslogSelector, TcpFraming } from './agent-config';
 import type { ActionTlsRequest, ConfigBuilder } from './config-builder';
 import { parseBinary, parseNonNegativeInteger, parsePort, parseSize } from './config-values';
-import { DEFAULT_SYSLOG_PORT, defaultForwardTemplate, parseForwardTemplate } from './forward-target';
+import { DEFAULT_SYSLOG_PORT, defaultForwardTemplate, MAX_RELP_WINDOW, parseForwardTemplate } from './forward-target';
 import type { IncludeHandler } from './legacy-directives';
 import { moduleBaseName } from './legacy-directives';
 import type { ObjectParam, ObjectStatement } from './statement-scanner';
@@ -105,6 +105,12 @@ function parseSeverityValue(t: string): number | undefined {
   return parseSeverity(t);
 }
 
+/** omrelp windowSize: 0 (librelp's default) up to librelp's int range. */
+function parseRelpWindowSize(t: string): number | undefined {
+  const n = parseNonNegativeInteger(t);
+  return n !== undefined && n <= MAX_RELP_WINDOW ? n : undefined;
+}
+
 function applyModule(r: ParamReader, b: ConfigBuilder): void {
   const load = r.required('load', 'the module to load');
   if (load === undefined) {
@@ -186,7 +192,7 @@ const ACTION_PARAMS_NSM_HANDLES_ITSELF = [
   'name', 'action.resumeretrycount', 'action.resumeinterval', 'action.reportsuspension', 'action.reportsuspensioncontinuation',
   'action.writeallmarkmessages', 'action.execonlywhenpreviousissuspended', 'action.copymsg',
   'rebindinterval', 'keepalive', 'keepalive.probes', 'keepalive.interval', 'keepalive.time', 'resendlastmsgonreconnect',
-  'conerrskip', 'maxerrormessages', 'timeout', 'conn.timeout', 'windowsize', 'localclientip',
+  'conerrskip', 'maxerrormessages', 'timeout', 'conn.timeout', 'localclientip',
 ];
 
 function applyQueueParams(r: ParamReader, b: ConfigBuilder): void {
@@ -227,6 +233,9 @@ function applyOmfwd(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[]
   const keyFile = r.string('streamdriver.keyfile');
   applyQueueParams(r, b);
   r.ignore(ACTION_PARAMS_NSM_HANDLES_ITSELF, 'the agent reconnects and retries on its own and never drops a batch');
+  // rsyslog 8.2302's omfwd does not know windowSize (`rsyslogd -N1`: "parameter 'windowSize' not known"); a config
+  // carrying it most likely came from an omrelp action. Nothing in TCP or UDP has a window to set: a warning, not an error.
+  r.ignore(['windowsize'], 'it is an omrelp parameter; omfwd has no window, and rsyslog\'s omfwd rejects it as unknown');
   r.ignore(['ziplevel', 'compression.mode', 'compression.stream.flushontxend', 'udp.sendtoall', 'udp.senddelay', 'address', 'ipfreebind', 'ratelimit.interval', 'ratelimit.burst'], 'not implemented by nsm\'s transports');
   r.finish();
 
@@ -274,9 +283,18 @@ function applyOmrelp(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[
   const certFile = r.string('tls.mycert');
   const keyFile = r.string('tls.myprivkey');
   // Both RELP auth modes (name, certvalid) verify the chain; nsm also verifies when none is given.
-  r.oneOf('tls.authmode', ['name', 'certvalid'] as const);
+  const authMode = r.oneOf('tls.authmode', ['name', 'certvalid'] as const);
+  if (tlsOn && authMode === undefined && !r.has('tls.authmode')) {
+    b.diags.warning(r.at(r.param('tls')), `${label}: tls="on" without tls.authMode: rsyslog would encrypt without checking the collector; ` +
+      'nsm verifies its certificate (against tls.caCert, else the system CAs)');
+  }
   const peerParam = r.param('tls.permittedpeer');
   const peers = peerParam === undefined ? [] : typeof peerParam.value === 'string' ? [peerParam.value] : peerParam.value;
+  // What rsyslog's omrelp documentation says (reference/parameters/omrelp-windowsize): an integer, default 0, meant
+  // for experts and passed to librelp; 0 keeps librelp's own default, documented as 128 messages and free to change;
+  // only the client sets the window (imrelp has no counterpart). Bigger windows trade more possible duplicates after
+  // a failure for speed.
+  const window = r.typed('windowsize', parseRelpWindowSize, `a whole number of messages 0..${MAX_RELP_WINDOW} (0: librelp's default, 128)`);
   applyQueueParams(r, b);
   r.ignore(ACTION_PARAMS_NSM_HANDLES_ITSELF, 'the agent reconnects and retries on its own and never drops a batch');
   r.ignore(['tls.compression', 'tls.prioritystring', 'tls.tlslib'], 'not implemented by nsm\'s RELP transport');
@@ -285,6 +303,7 @@ function applyOmrelp(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[
   const action: ForwardAction = {
     selector, protocol: 'relp', host: target.host, port: target.port, framing: 'lf', template, where: r.at(),
   };
+  if (window !== undefined && window > 0) action.relpWindow = window;
   b.addAction(action, tlsOn ? { caFile, certFile, keyFile, verifyPeer: true, permittedPeers: peers } : undefined);
 }
 

@@ -167,6 +167,11 @@ export class DeliveryQueue {
     return this.closed;
   }
 
+  /** Most batches this queue keeps sent and unsettled at once: the transport's maxBatchesInFlight, 1 if it declares none. */
+  get maxBatchesInFlight(): number {
+    return this.maxInFlight;
+  }
+
   stats(): DeliveryQueueStats {
     return {
       memoryMessages: this.memoryCount,

@@ -25,6 +25,8 @@ export function createTransport(action: ForwardAction, logger: Logger, tuning: T
     case 'tls':
       return new TlsTransport(action.host, action.port, action.tls ?? { verifyPeer: true, permittedPeers: [] }, stream);
     case 'relp':
-      return new RelpTransport(action.host, action.port, stream);
+      // Undefined relpWindow: the transport's default, librelp's 128.
+      // action.tls present (omrelp tls="on", or tls settings on a JSON relp action): RELP over TLS.
+      return new RelpTransport(action.host, action.port, { ...stream, window: action.relpWindow, tls: action.tls });
   }
 }

@@ -17,8 +17,10 @@
 // ever carries the queue's messages in order).
 
 import * as net from 'net';
+import type { TlsSettings } from '../config/agent-config';
 import { StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
 import { hostForUrl } from './tcp-transport';
+import { connectTls, describeTlsError } from './tls-transport';
 import type { TransportBatch } from './transport';
 
 const OPEN_OFFERS = 'relp_version=0\nrelp_software=nsm\ncommands=syslog';
@@ -40,6 +42,8 @@ export interface RelpTransportOptions extends Omit<StreamTransportOptions, 'fram
   window?: number;
   /** Batches the delivery queue may keep outstanding (default 2; 1 waits for each batch, as TCP does). */
   batchesInFlight?: number;
+  /** RELP over TLS (omrelp tls="on"): the same settings and checks as syslog over TLS; absent = plain TCP. */
+  tls?: TlsSettings;
 }
 
 /** One send() not yet confirmed. Its messages get consecutive txnrs as they are written. */
@@ -68,7 +72,8 @@ export class RelpTransport extends StreamSocketTransport {
   readonly name: string;
   readonly window: number;
   readonly maxBatchesInFlight: number;
-  protected readonly readyEvent = 'connect';
+  protected readonly readyEvent: 'connect' | 'secureConnect';
+  private readonly tls: TlsSettings | undefined;
   private txnr = 0;
   /** Oldest first; only the head may be confirmed, so confirmations keep call order. */
   private batches: BatchInFlight[] = [];
@@ -76,6 +81,8 @@ export class RelpTransport extends StreamSocketTransport {
   private writeCursor = 0;
   /** Syslog commands written and not yet answered: what the window limits. */
   private unacked = 0;
+  /** The most `unacked` has ever been: whether the window fills (then a larger one may help), and proof it is kept. */
+  private peakUnacked = 0;
   private control?: ControlCommand;
   private closing = false;
   private received: Buffer = Buffer.alloc(0);
@@ -87,7 +94,10 @@ export class RelpTransport extends StreamSocketTransport {
     options: RelpTransportOptions,
   ) {
     super({ ...options, framing: 'lf' });
-    this.name = `relp://${hostForUrl(host)}:${port}`;
+    this.tls = options.tls;
+    // Over TLS nothing (not even RELP's open) is written before the collector's certificate has been checked.
+    this.readyEvent = this.tls ? 'secureConnect' : 'connect';
+    this.name = `relp${this.tls ? '+tls' : ''}://${hostForUrl(host)}:${port}`;
     this.window = options.window ?? DEFAULT_RELP_WINDOW;
     if (!Number.isInteger(this.window) || this.window < 1) {
       throw new Error(`${this.name}: RELP window must be a whole number of at least 1, not ${options.window}`);
@@ -98,11 +108,25 @@ export class RelpTransport extends StreamSocketTransport {
     }
   }
 
+  /** Syslog commands written and not yet acknowledged now (at most `window`). */
+  get unacknowledged(): number {
+    return this.unacked;
+  }
+
+  /** The most syslog commands ever unacknowledged at once on this transport, across sessions (at most `window`). */
+  get mostUnacknowledged(): number {
+    return this.peakUnacked;
+  }
+
   protected openSocket(): net.Socket {
     this.failAll(new Error(`${this.name}: reconnecting`));
     this.txnr = 0;
     this.received = Buffer.alloc(0);
-    return net.connect({ host: this.host, port: this.port });
+    return this.tls ? connectTls(this.host, this.port, this.tls) : net.connect({ host: this.host, port: this.port });
+  }
+
+  protected override describeError(err: Error): string {
+    return this.tls ? describeTlsError(err) : err.message;
   }
 
   protected override handshake(socket: net.Socket): Promise<void> {
@@ -255,6 +279,7 @@ export class RelpTransport extends StreamSocketTransport {
       }
       if (b.written === b.messages.length) this.writeCursor++;
     }
+    if (this.unacked > this.peakUnacked) this.peakUnacked = this.unacked;
     socket.write(at === out.length ? out : out.subarray(0, at));
   }
 

@@ -27,43 +27,55 @@ export class TlsTransport extends StreamSocketTransport {
   }
 
   protected openSocket(): net.Socket {
-    const s = this.tlsSettings;
-    const read = (what: string, file: string | undefined): Buffer | undefined => {
-      if (!file) return undefined;
-      try {
-        return fs.readFileSync(file);
-      } catch (err) {
-        throw new Error(`cannot read TLS ${what} file ${file}: ${(err as Error).message}`);
-      }
-    };
-    const permitted = s.permittedPeers;
-    return tls.connect({
-      host: this.host,
-      port: this.port,
-      servername: net.isIP(this.host) ? undefined : this.host,
-      ca: read('CA', s.caFile),
-      cert: read('certificate', s.certFile),
-      key: read('key', s.keyFile),
-      rejectUnauthorized: s.verifyPeer,
-      checkServerIdentity: (host, cert) => {
-        if (!s.verifyPeer) return undefined;
-        if (permitted.length === 0) return tls.checkServerIdentity(host, cert);
-        const names = certificateNames(cert);
-        if (names.some((name) => permitted.some((peer) => peerNameMatches(peer, name)))) return undefined;
-        return new Error(
-          `collector certificate names [${names.join(', ')}] match none of the permitted peers [${permitted.join(', ')}]`,
-        );
-      },
-    });
+    return connectTls(this.host, this.port, this.tlsSettings);
   }
 
   protected override describeError(err: Error): string {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code && /CERT|SELF_SIGNED|UNABLE_TO|SIGNATURE|HOSTNAME|ERR_TLS/.test(code)) {
-      return `TLS verification of the collector failed: ${err.message} (${code})`;
-    }
-    return err.message;
+    return describeTlsError(err);
   }
+}
+
+/**
+ * Starts a TLS connection to the collector with the action's settings (shared by syslog over TLS and RELP over TLS);
+ * the socket emits 'secureConnect' only after the chain and name checks pass.
+ */
+export function connectTls(host: string, port: number, s: TlsSettings): tls.TLSSocket {
+  const read = (what: string, file: string | undefined): Buffer | undefined => {
+    if (!file) return undefined;
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read TLS ${what} file ${file}: ${(err as Error).message}`);
+    }
+  };
+  const permitted = s.permittedPeers;
+  return tls.connect({
+    host,
+    port,
+    servername: net.isIP(host) ? undefined : host,
+    ca: read('CA', s.caFile),
+    cert: read('certificate', s.certFile),
+    key: read('key', s.keyFile),
+    rejectUnauthorized: s.verifyPeer,
+    checkServerIdentity: (name, cert) => {
+      if (!s.verifyPeer) return undefined;
+      if (permitted.length === 0) return tls.checkServerIdentity(name, cert);
+      const names = certificateNames(cert);
+      if (names.some((n) => permitted.some((peer) => peerNameMatches(peer, n)))) return undefined;
+      return new Error(
+        `collector certificate names [${names.join(', ')}] match none of the permitted peers [${permitted.join(', ')}]`,
+      );
+    },
+  });
+}
+
+/** Names a certificate failure as one (the operator's first question), other errors as they are. */
+export function describeTlsError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO|SIGNATURE|HOSTNAME|ERR_TLS/.test(code)) {
+    return `TLS verification of the collector failed: ${err.message} (${code})`;
+  }
+  return err.message;
 }
 
 /** DNS names of the subjectAltName, then the subject CN, as rsyslog's x509/name mode checks them. */

@@ -31,7 +31,10 @@ export interface SyslogCollectorOptions {
   protocol: CollectorProtocol;
   /** Listen on this port instead of a fresh free one. */
   port?: number;
-  /** Required for protocol 'tls': the collector's certificate (clients are not authenticated: gtls "anon"). */
+  /**
+   * Required for protocol 'tls' (clients not authenticated: gtls "anon"), optional for 'relp' (RELP over TLS: clients must
+   * present a certificate the CA signed).
+   */
   tls?: CollectorTlsOptions;
   maxMessageSize?: number;
   /** Keep the working directory after stop() (default: removed). */
@@ -80,9 +83,16 @@ export class SyslogCollector {
           `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="collect")`;
         break;
       }
-      case 'relp':
-        input = `module(load="imrelp")\ninput(type="imrelp" address="127.0.0.1" port="${port}" ruleset="collect")`;
+      case 'relp': {
+        // With tls: RELP over TLS (librelp's GnuTLS). imrelp always asks the client for a certificate (its default
+        // auth mode, fingerprint, refuses every one when no fingerprint is listed): certvalid accepts any the CA signed.
+        const t = options.tls;
+        const tlsParams = t
+          ? ` tls="on" tls.caCert="${t.caFile}" tls.myCert="${t.certFile}" tls.myPrivKey="${t.keyFile}" tls.authMode="certvalid"`
+          : '';
+        input = `module(load="imrelp")\ninput(type="imrelp" address="127.0.0.1" port="${port}" ruleset="collect"${tlsParams})`;
         break;
+      }
     }
     const endText = RECORD_END.toString('latin1').replace('\n', '\\n');
     const config = [

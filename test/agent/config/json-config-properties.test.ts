@@ -95,7 +95,7 @@ const memberValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 const FILE_KEYS = ['path', 'tag', 'facility', 'severity', 'stateFile', 'persistStateInterval', 'maxLinesAtOnce', 'reopenOnTruncate', 'freshStartTail', 'bogus'];
-const ACTION_KEYS = ['selector', 'protocol', 'host', 'port', 'framing', 'template', 'tls', 'bogus'];
+const ACTION_KEYS = ['selector', 'protocol', 'host', 'port', 'framing', 'template', 'tls', 'relpWindow', 'bogus'];
 const TOP_KEYS = ['workDirectory', 'maxMessageSize', 'watchMode', 'pollIntervalSeconds', 'hostname', 'queue', 'bogus'];
 const record = (keys: string[]): fc.Arbitrary<Record<string, unknown>> =>
   fc.dictionary(fc.constantFrom(...keys), memberValue, { maxKeys: keys.length });
@@ -136,7 +136,10 @@ describe('JSON agent config reader on arbitrary input', () => {
       checkDiagnosticsOnRealLines(text);
       const config = parseJsonAgentConfigText(text, 'p.json', OPTS);
       for (const f of config.files) expect(f.path.startsWith('/')).to.equal(true);
-      for (const a of config.actions) expect(a.port).to.be.within(1, 65535);
+      for (const a of config.actions) {
+        expect(a.port).to.be.within(1, 65535);
+        if (a.relpWindow !== undefined) expect(a.protocol === 'relp' && Number.isInteger(a.relpWindow) && a.relpWindow >= 1, JSON.stringify(a)).to.equal(true);
+      }
     }), { numRuns: 400 });
   });
 

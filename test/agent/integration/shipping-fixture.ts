@@ -24,8 +24,10 @@ export function agentConfigText(opts: {
   pollingIntervalSeconds?: number;
   /** tcp: omfwd (LF framing); relp: omrelp, which confirms each message at the application level. */
   protocol?: 'tcp' | 'relp';
+  /** More action parameters, written as they are, e.g. `windowSize="4"`. */
+  actionParams?: string;
 }): string {
-  const queue = opts.queueSize !== undefined ? ` queue.size="${opts.queueSize}"` : '';
+  const queue = (opts.queueSize !== undefined ? ` queue.size="${opts.queueSize}"` : '') + (opts.actionParams ? ` ${opts.actionParams}` : '');
   const action = opts.protocol === 'relp'
     ? `action(type="omrelp" target="127.0.0.1" port="${opts.port}"${queue})`
     : `action(type="omfwd" target="127.0.0.1" port="${opts.port}" protocol="tcp"${queue})`;
@@ -62,7 +64,7 @@ export class ShippingFixture {
     return this.collectors[this.collectors.length - 1];
   }
 
-  writeConfig(files: MonitoredSpec[], extra: { queueSize?: number } = {}): void {
+  writeConfig(files: MonitoredSpec[], extra: { queueSize?: number; actionParams?: string } = {}): void {
     fs.writeFileSync(this.configFile, agentConfigText({ workDirectory: this.workDir, files, port: this.port, protocol: this.protocol, ...extra }));
   }
 

@@ -168,6 +168,70 @@ describe('transports against a real rsyslogd collector', function () {
     });
   });
 
+  describe('relp over tls (rsyslog imrelp with tls="on")', function () {
+    let pki: TestPki;
+    let pkiDir: string;
+    before(function () {
+      pkiDir = makeTempDir('pki-relp');
+      pki = createTestPki(pkiDir);
+    });
+    after(function () {
+      fs.rmSync(pkiDir, { recursive: true, force: true });
+    });
+
+    it('delivers exact bytes, each acknowledged, with the collector verified by CA and permitted peer name', async function () {
+      const c = await collector({ protocol: 'relp', tls: pki });
+      // The agent presents a certificate of its own (omrelp tls.myCert/tls.myPrivKey): imrelp authenticates clients.
+      const t = transport(forwardAction('relp', c.port, 'lf', {
+        caFile: pki.caFile, certFile: pki.certFile, keyFile: pki.keyFile, verifyPeer: true, permittedPeers: ['collector.test'],
+      }));
+      expect(t.name).to.equal(`relp+tls://127.0.0.1:${c.port}`);
+      await sendAll(t, [...AWKWARD, P23_WITH_LF]);
+      const got = await c.waitForMessages(4);
+      expect(got.map((b) => b.toString('hex'))).to.deep.equal([...AWKWARD, P23_WITH_LF].map((b) => b.toString('hex')));
+      await t.close();
+      expect(c.daemonOutput).to.not.match(/error|abort/i);
+    });
+
+    it('refuses a collector its CA did not sign: reports why and delivers nothing', async function () {
+      const c = await collector({ protocol: 'relp', tls: pki });
+      const sink = new MemorySink();
+      const t = transport(forwardAction('relp', c.port, 'lf', {
+        caFile: pki.wrongCaFile, certFile: pki.certFile, keyFile: pki.keyFile, verifyPeer: true, permittedPeers: [],
+      }), createLogger('test', sink, 'debug'));
+      const ready = await t.waitUntilReady(AbortSignal.timeout(1500)).then(() => 'up', () => 'not up');
+      expect(ready).to.equal('not up');
+      expect(t.status().lastError ?? '').to.match(/TLS verification of the collector failed/);
+      let rejected = false;
+      await t.send({ messages: [AWKWARD[0]] }).catch(() => (rejected = true));
+      expect(rejected).to.equal(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(c.messages()).to.have.length(0);
+    });
+
+    it('never writes a RELP frame in clear: a plain TCP listener sees only a TLS ClientHello', async function () {
+      const seen: Buffer[] = [];
+      const server = net.createServer((s) => {
+        s.on('data', (d: Buffer) => seen.push(d));
+        s.on('error', () => undefined);
+        setTimeout(() => s.destroy(), 200);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const port = (server.address() as net.AddressInfo).port;
+      const t = transport(forwardAction('relp', port, 'lf', { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }));
+      try {
+        const ready = await t.waitUntilReady(AbortSignal.timeout(1000)).then(() => 'up', () => 'not up');
+        expect(ready).to.equal('not up');
+        const bytes = Buffer.concat(seen);
+        expect(bytes.length).to.be.greaterThan(0);
+        expect(bytes[0], 'TLS handshake record').to.equal(0x16);
+        expect(bytes.includes(Buffer.from('relp_version'))).to.equal(false);
+      } finally {
+        server.close();
+      }
+    });
+  });
+
   it('relp delivers exact bytes, each acknowledged by rsyslog imrelp, and closes the session cleanly', async function () {
     const c = await collector({ protocol: 'relp' });
     const t = transport(forwardAction('relp', c.port));

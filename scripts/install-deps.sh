@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PKGS=(rsyslog rsyslog-gnutls rsyslog-relp libpcap-dev tcpdump tshark dnsutils dnsmasq-base iproute2
-      gnutls-bin openssl curl libpcre3 libnet1 libivykis0 libwrap0 ca-certificates)
+      gnutls-bin openssl curl libpcre3 libnet1 libivykis0 libwrap0 ca-certificates argus-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,6 +21,10 @@ fi
 # rsyslog's package starts a system daemon; tests run their own instances, so keep the system one out of the way.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet rsyslog 2>/dev/null; then
   $SUDO systemctl stop rsyslog || true
+fi
+# argus-server is only the sensor bench's C peer (argus -r FILE): its packaged capture daemon must not run.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet argus 2>/dev/null; then
+  $SUDO systemctl disable --now argus || true
 fi
 if [ ! -x var/syslog-ng/usr/sbin/syslog-ng ]; then
   rm -rf var/syslog-ng var/syslog-ng-debs && mkdir -p var/syslog-ng var/syslog-ng-debs

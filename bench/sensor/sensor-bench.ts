@@ -1,6 +1,8 @@
 // Sensor throughput: on a large mixed capture (bench/sensor/mixed-capture-builder.ts) measures (a) the bare read
-// (capture reader → no-op handler) and (b) the whole pipeline writing logs, each in its own process so CPU time and
-// peak RSS are its own; prints packets/s and Mbit/s per core (CPU time), the ratio to the bare read and peak RSS.
+// (capture reader → no-op handler), (b) two floors (read + decode; + flow lookup: floor-phases.ts) and (c) the whole
+// pipeline writing logs, each in its own process so CPU time and peak RSS are its own; then, for scale, libpcap's
+// read and argus, a flow tracker in C, on the same file (external-peers.ts). Prints packets/s and Mbit/s per core
+// (CPU time), each one's ratio to the bare read and peak RSS.
 // Targets: ≥ 1 Gbit/s per core and ≥ 30% of the bare read. Runs as `zeek -C` (the sources' copies have rewritten
 // addresses and loopback captures carry partial checksums). Size: NSM_BENCH_MB (default 200).
 // Each child then runs its phase a second time over the same file and reports it apart as the warm figure: the cold
@@ -14,13 +16,25 @@ import { openCaptureFile } from '../../sensor/capture/open-capture';
 import { LocalNetworks } from '../../sensor/flows/local-networks';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { SensorPipeline, SensorRunSummary } from '../../sensor/pipeline';
+import { EXTERNAL_PEERS, ExternalPeerResult, runExternalPeer } from './external-peers';
+import { runFloor } from './floor-phases';
 import { buildMixedCapture } from './mixed-capture-builder';
 
 const ROOT = path.resolve(__dirname, '../../..');
 export const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), '/work/shared/zeek-cases'];
 
+export type BenchPhase = 'read' | 'decode' | 'lookup' | 'pipeline';
+
+/** What each of nsm's phases does, for the report. */
+const PHASE_LABELS: Record<BenchPhase, string> = {
+  read: 'nsm capture reader, a no-op per packet',
+  decode: 'floor: read + decode every packet',
+  lookup: 'floor: decode + find and count its flow',
+  pipeline: 'nsm sensor: conn.log + weird.log (elsa)',
+};
+
 export interface PhaseResult {
-  phase: 'read' | 'pipeline';
+  phase: BenchPhase;
   packets: number;
   bytes: number;
   cpuSeconds: number;
@@ -45,7 +59,10 @@ export interface WarmPassResult {
 export interface SensorBenchResult {
   capture: { packets: number; bytes: number; repetitions: number; sourcePackets: number };
   read: PhaseResult;
+  decodeFloor: PhaseResult;
+  lookupFloor: PhaseResult;
   pipeline: PhaseResult;
+  peers: ExternalPeerResult[];
   /** Pipeline Mbit/s per core over bare-read Mbit/s per core. */
   ratioToRead: number;
   /** The same ratio for the warm (second) passes. */
@@ -83,7 +100,7 @@ export async function runBenchPipeline(file: string): Promise<SensorRunSummary> 
 
 /** One timed pass of a phase: what it counted and the CPU and wall time it took. */
 async function timedPass(
-  phase: 'read' | 'pipeline',
+  phase: BenchPhase,
   file: string,
 ): Promise<{ packets: number; bytes: number; connections?: number } & WarmPassResult> {
   const main0 = mainThreadCpuSeconds();
@@ -97,10 +114,14 @@ async function timedPass(
       packets++;
       bytes += capLength;
     });
-  } else {
+  } else if (phase === 'pipeline') {
     const summary = await runBenchPipeline(file);
     packets = summary.packets;
     connections = summary.connections;
+  } else {
+    const floor = await runFloor(file, phase === 'lookup');
+    packets = floor.packets;
+    if (phase === 'lookup') connections = floor.flows;
   }
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpuSeconds();
@@ -115,7 +136,7 @@ async function timedPass(
 }
 
 /** Runs one phase in this process (the child side): the cold pass, then the warm pass over the same file. */
-async function runPhase(phase: 'read' | 'pipeline', file: string): Promise<PhaseResult> {
+async function runPhase(phase: BenchPhase, file: string): Promise<PhaseResult> {
   const cold = await timedPass(phase, file);
   // Peak RSS of the cold pass alone: read before the warm pass can raise it.
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -133,7 +154,7 @@ async function runPhase(phase: 'read' | 'pipeline', file: string): Promise<Phase
   };
 }
 
-function runPhaseInChild(phase: 'read' | 'pipeline', file: string): PhaseResult {
+function runPhaseInChild(phase: BenchPhase, file: string): PhaseResult {
   const out = execFileSync(process.execPath, [__filename, '--phase', phase, file], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
@@ -156,43 +177,53 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
         `(${capture.sourcePackets} source packets x ${capture.repetitions})`,
     );
     const read = runPhaseInChild('read', file);
+    const decodeFloor = runPhaseInChild('decode', file);
+    const lookupFloor = runPhaseInChild('lookup', file);
     const pipeline = runPhaseInChild('pipeline', file);
-    pipeline.bytes = read.bytes; // the same packets: the reader counted their captured bytes
+    const peers = EXTERNAL_PEERS.map((peer) => runExternalPeer(peer, file));
+    const phases = [read, decodeFloor, lookupFloor, pipeline];
+    for (const p of phases) p.bytes = read.bytes; // the same packets: the reader counted their captured bytes
     const readRate = mbitPerCore(read.bytes, read.cpuSeconds);
+    const ofRead = (cpuSeconds: number): number => mbitPerCore(read.bytes, cpuSeconds) / readRate;
     const pipeRate = mbitPerCore(pipeline.bytes, pipeline.cpuSeconds);
-    const ratio = pipeRate / readRate;
-    for (const p of [read, pipeline]) {
-      log(
-        `  ${p.phase.padEnd(8)} cpu ${p.cpuSeconds.toFixed(2)} s` +
-          (p.mainThreadCpuSeconds !== undefined ? ` (main thread ${p.mainThreadCpuSeconds.toFixed(2)} s)` : '') +
-          `  wall ${p.wallSeconds.toFixed(2)} s  ` +
-          `${Math.round(p.packets / p.cpuSeconds)} pkt/s/core  ${mbitPerCore(p.bytes, p.cpuSeconds).toFixed(0)} Mbit/s/core  ` +
-          `peak RSS ${p.peakRssMb.toFixed(0)} MB${p.connections !== undefined ? `  ${p.connections} connections` : ''}`,
-      );
-    }
+    const ratio = ofRead(pipeline.cpuSeconds);
+
+    log(`  ${'phase'.padEnd(13)} ${'what'.padEnd(40)} ${'cpu s'.padStart(6)} ${'main'.padStart(5)} ${'wall s'.padStart(6)} ` +
+      `${'pkt/s/core'.padStart(11)} ${'Mbit/s/core'.padStart(11)} ${'of read'.padStart(7)} ${'peak RSS'.padStart(8)}`);
+    const row = (name: string, what: string, cpu: number, main: number | undefined, wall: number, rss: number | undefined): void => {
+      log(`  ${name.padEnd(13)} ${what.padEnd(40)} ${cpu.toFixed(2).padStart(6)} ${(main === undefined ? '' : main.toFixed(2)).padStart(5)} ` +
+        `${wall.toFixed(2).padStart(6)} ${Math.round(capture.packets / cpu).toString().padStart(11)} ` +
+        `${mbitPerCore(read.bytes, cpu).toFixed(0).padStart(11)} ${`${(ofRead(cpu) * 100).toFixed(1)}%`.padStart(7)} ` +
+        `${(rss === undefined ? '' : `${rss.toFixed(0)} MB`).padStart(8)}`);
+    };
+    for (const p of phases) row(p.phase, PHASE_LABELS[p.phase], p.cpuSeconds, p.mainThreadCpuSeconds, p.wallSeconds, p.peakRssMb);
+    for (const p of peers) row(p.name, p.label, p.cpuSeconds, undefined, p.wallSeconds, undefined);
+    log(`  pipeline: ${pipeline.connections ?? 0} connections; lookup floor: ${lookupFloor.connections ?? 0} flows (by hash)`);
+
     const meetsTargets = pipeRate >= 1000 && ratio >= 0.3;
     log(
-      `  pipeline/read ${(ratio * 100).toFixed(0)}%  (targets: >= 1000 Mbit/s/core ${pipeRate >= 1000 ? 'met' : 'NOT met'}; ` +
-        `>= 30% of the bare read ${ratio >= 0.3 ? 'met' : 'NOT met'})`,
+      `  targets: >= 1000 Mbit/s/core ${pipeRate >= 1000 ? 'met' : 'NOT met'} (${pipeRate.toFixed(0)}); ` +
+        `>= 30% of the bare read ${ratio >= 0.3 ? 'met' : 'NOT met'} (${(ratio * 100).toFixed(1)}%; ` +
+        `the lookup floor is at ${(ofRead(lookupFloor.cpuSeconds) * 100).toFixed(1)}%)`,
     );
     let warmRatio: number | undefined;
-    if (read.warm && pipeline.warm) {
-      for (const p of [read, pipeline]) {
-        const w = p.warm as WarmPassResult;
-        log(
-          `  warm ${p.phase.padEnd(8)} cpu ${w.cpuSeconds.toFixed(2)} s` +
-            (w.mainThreadCpuSeconds !== undefined ? ` (main thread ${w.mainThreadCpuSeconds.toFixed(2)} s)` : '') +
-            `  wall ${w.wallSeconds.toFixed(2)} s  ` +
-            `${Math.round(p.packets / w.cpuSeconds)} pkt/s/core  ${mbitPerCore(read.bytes, w.cpuSeconds).toFixed(0)} Mbit/s/core`,
-        );
-      }
-      warmRatio = mbitPerCore(read.bytes, pipeline.warm.cpuSeconds) / mbitPerCore(read.bytes, read.warm.cpuSeconds);
-      log(`  warm pipeline/read ${(warmRatio * 100).toFixed(0)}%  (second pass in the same process; targets apply to the cold pass)`);
+    if (phases.every((p) => p.warm !== undefined)) {
+      const warmOfRead = (p: PhaseResult): number =>
+        (read.warm as WarmPassResult).cpuSeconds / (p.warm as WarmPassResult).cpuSeconds;
+      warmRatio = warmOfRead(pipeline);
+      log(
+        '  warm (a second pass in the same process, code compiled): ' +
+          phases.map((p) => `${p.phase} ${(p.warm as WarmPassResult).cpuSeconds.toFixed(2)} s` +
+            (p === read ? '' : ` (${(warmOfRead(p) * 100).toFixed(1)}%)`)).join(', '),
+      );
     }
     return {
       capture: { packets: capture.packets, bytes: capture.bytes, repetitions: capture.repetitions, sourcePackets: capture.sourcePackets },
       read,
+      decodeFloor,
+      lookupFloor,
       pipeline,
+      peers,
       ratioToRead: ratio,
       warmRatioToRead: warmRatio,
       pipelineMbitPerCore: pipeRate,
@@ -206,7 +237,7 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
 if (require.main === module) {
   const argv = process.argv.slice(2);
   if (argv[0] === '--phase') {
-    runPhase(argv[1] as 'read' | 'pipeline', argv[2]).then(
+    runPhase(argv[1] as BenchPhase, argv[2]).then(
       (r) => process.stdout.write(JSON.stringify(r) + '\n'),
       (err: unknown) => {
         process.stderr.write(`sensor bench: ${err instanceof Error ? err.message : String(err)}\n`);

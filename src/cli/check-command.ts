@@ -3,11 +3,12 @@
 
 import { Command } from 'commander';
 import * as path from 'path';
-import type { AgentConfig } from '../../agent/config/agent-config';
+import type { AgentConfig, ForwardAction } from '../../agent/config/agent-config';
 import { loadAgentConfig } from '../../agent/config/config-loader';
 import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
 import { facilityName, severityName } from '../../agent/config/syslog-names';
 import { formatSelectorList } from '../../agent/config/syslog-selector';
+import { DEFAULT_RELP_WINDOW } from '../../agent/transport/relp-transport';
 import { UserError } from '../core/user-error';
 
 interface CheckOptions {
@@ -44,18 +45,31 @@ export function renderCheckReport(config: AgentConfig): string[] {
   if (config.actions.length > 0) {
     lines.push('');
     lines.push(...formatTable([
-      ['SELECTOR', 'DESTINATION', 'FRAMING', 'TEMPLATE'],
+      ['SELECTOR', 'DESTINATION', 'FRAMING', 'TEMPLATE', 'SECURITY'],
       ...config.actions.map((a) => [
         formatSelectorList(a.selector),
-        `${a.protocol}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
-        a.protocol === 'udp' || a.protocol === 'relp' ? '-' : a.framing,
+        // As the transports name themselves (relp+tls: RELP over TLS).
+        `${a.protocol}${a.protocol === 'relp' && a.tls ? '+tls' : ''}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
+        a.protocol === 'udp' ? '-' : a.protocol === 'relp' ? `window ${a.relpWindow ?? DEFAULT_RELP_WINDOW}` : a.framing,
         a.template,
+        describeSecurity(a),
       ]),
     ]));
   }
   lines.push('');
   lines.push(`work directory ${config.workDirectory}, ${config.watchMode} mode, poll interval ${config.files[0]?.pollIntervalSeconds ?? '-'} s, max message size ${config.maxMessageSize}, hostname ${config.hostname}`);
   return lines;
+}
+
+/** What protects the action's traffic: clear text, or TLS and how the collector is checked. */
+function describeSecurity(a: ForwardAction): string {
+  // A tls action without settings verifies against the system CAs and the host name (see create-transport.ts).
+  const tls = a.tls ?? (a.protocol === 'tls' ? { verifyPeer: true, permittedPeers: [] } : undefined);
+  if (!tls) return 'clear text';
+  if (!tls.verifyPeer) return 'tls, collector not verified';
+  const against = tls.caFile ? `CA ${tls.caFile}` : 'system CAs';
+  const name = tls.permittedPeers.length > 0 ? `peers ${tls.permittedPeers.join(',')}` : 'host name';
+  return `tls, verified: ${against}, ${name}`;
 }
 
 export function registerCheckCommand(program: Command): void {

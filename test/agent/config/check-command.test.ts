@@ -31,7 +31,24 @@ describe('nsm check (subprocess)', () => {
     expect(lines[0]).to.equal('rsyslog/60-bro.conf:8: warning: $InputFileName /usr/local/bro/logs/current/conn.log is not followed by $InputRunFileMonitor, so rsyslog 8 does not monitor it; nsm monitors it anyway');
     expect(lines).to.include('nsm check: 14 files monitored, 1 action, 0 errors, 28 warnings');
     expect(lines.filter((l) => /^\/usr\/local\/bro\/logs\/current\/\S+\.log\s+bro_\S+:\s+local7\.info\s+stat-bro_/.test(l))).to.have.length(14);
-    expect(lines.some((l) => /^local7\.\*\s+tcp:\/\/127\.0\.0\.1:514\s+lf\s+RSYSLOG_TraditionalForwardFormat$/.test(l))).to.equal(true);
+    expect(lines.some((l) => /^local7\.\*\s+tcp:\/\/127\.0\.0\.1:514\s+lf\s+RSYSLOG_TraditionalForwardFormat\s+clear text$/.test(l))).to.equal(true);
+  });
+
+  it('shows RELP over TLS, its window and how the collector is verified', () => {
+    const f = path.join(dir, 'relp-tls.conf');
+    fs.writeFileSync(f, [
+      'module(load="imfile")',
+      'input(type="imfile" file="/var/log/a.log" tag="a:")',
+      'local7.* action(type="omrelp" target="collector.test" port="2514" windowSize="16" tls="on" tls.authMode="name"',
+      '                tls.caCert="/etc/nsm/ca.pem" tls.permittedPeer=["collector.test"])',
+      'local7.* action(type="omfwd" target="10.0.0.9" port="6514" protocol="tcp" StreamDriver="gtls" StreamDriverMode="1")',
+      '',
+    ].join('\n'));
+    const r = nsm(['check', '-f', f, '--no-work-directory-check']);
+    expect(r.status, r.stdout).to.equal(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.some((l) => /^local7\.\*\s+relp\+tls:\/\/collector\.test:2514\s+window 16\s+RSYSLOG_ForwardFormat\s+tls, verified: CA \/etc\/nsm\/ca\.pem, peers collector\.test$/.test(l)), r.stdout).to.equal(true);
+    expect(lines.some((l) => /^local7\.\*\s+tls:\/\/10\.0\.0\.9:6514\s+lf\s+\S+\s+tls, verified: system CAs, host name$/.test(l)), r.stdout).to.equal(true);
   });
 
   it('exits 1 and prints FILE:LINE: error: for a broken config', () => {

@@ -48,6 +48,11 @@ export interface SensorRunSummary {
   weirds: number;
 }
 
+/** The run's counters so far, and connections still open (for status files and stats lines while it runs). */
+export interface SensorPipelineStats extends SensorRunSummary {
+  activeConnections: number;
+}
+
 export class SensorPipeline {
   private readonly decoder: PacketDecoder;
   private readonly tracker: ConnTracker;
@@ -130,6 +135,10 @@ export class SensorPipeline {
     logs.close();
     if (failure !== undefined) throw failure;
     return { ...summary };
+  }
+
+  stats(): SensorPipelineStats {
+    return { ...this.summary, activeConnections: this.tracker.stats().active };
   }
 
   /** Stops reading (signal, test): run() then flushes connections, writes #close and resolves. */

@@ -1,9 +1,13 @@
 // `nsm sensor`: read a capture file (-r) or a live interface (-i) and write Zeek-format logs into LOGDIR.
 // LOGDIR defaults to `logs/current` under the nsm home: $NSM_HOME when set, else the current directory.
+// Live capture also keeps a status file (`spool/sensor-status.json` under the home) and logs a stats line at an interval.
 
 import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
+import { createLogger } from '../core/logger';
+import { StatusFile } from '../core/status-file';
 import { UserError } from '../core/user-error';
 import { LiveCaptureSource, LiveCaptureStats } from '../../sensor/capture/live-capture-source';
 import { openCaptureFile } from '../../sensor/capture/open-capture';
@@ -13,6 +17,7 @@ import { LocalNetworks, NetworksConfigError } from '../../sensor/flows/local-net
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../sensor/logs/log-profile';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { SensorPipeline } from '../../sensor/pipeline';
+import { captureLoss, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
 
 export interface SensorCommandOptions {
   read?: string;
@@ -23,14 +28,29 @@ export interface SensorCommandOptions {
   json?: boolean;
   networks?: string;
   checksums: boolean;
+  statusFile?: string;
+  statsInterval: string;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
 const LIVE_FLUSH_MS = 1000;
 
+/** Zeek's stats.log interval: how often a live sensor logs its counters. */
+const DEFAULT_STATS_INTERVAL_SECONDS = 300;
+/** How often the status file is rewritten (as the agent's). */
+const STATUS_INTERVAL_MS = 5000;
+
+function nsmHome(env: NodeJS.ProcessEnv, cwd: string): string {
+  return env.NSM_HOME !== undefined && env.NSM_HOME !== '' ? env.NSM_HOME : cwd;
+}
+
 export function defaultLogDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  const home = env.NSM_HOME !== undefined && env.NSM_HOME !== '' ? env.NSM_HOME : cwd;
-  return path.join(home, 'logs', 'current');
+  return path.join(nsmHome(env, cwd), 'logs', 'current');
+}
+
+/** Where a live sensor writes its status unless --status-file says otherwise. */
+export function defaultStatusFile(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return path.join(nsmHome(env, cwd), 'spool', SENSOR_STATUS_FILE_NAME);
 }
 
 export function registerSensorCommand(program: Command): void {
@@ -49,6 +69,9 @@ export function registerSensorCommand(program: Command): void {
     .option('--json', "write JSON lines (Zeek's LogAscii::use_json) instead of TSV")
     .option('--networks <file>', 'local networks, broctl networks.cfg format (default: the private address space)')
     .option('-C, --no-checksums', 'ignore bad IP/TCP/UDP checksums (Zeek -C)')
+    .option('--status-file <file>', 'status snapshot rewritten every 5 s (default with -i: $NSM_HOME/spool/sensor-status.json; with -r: none)')
+    .option('--stats-interval <seconds>', 'with -i: how often a stats line (packets, drops, connections) is logged to stderr',
+      String(DEFAULT_STATS_INTERVAL_SECONDS))
     .action(async (opts: SensorCommandOptions) => {
       await runSensorCommand(opts);
     });
@@ -59,12 +82,17 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     throw new UserError('sensor: give exactly one of -r FILE or -i IFACE');
   }
   if (!isProfileName(opts.profile)) throw new UserError(`sensor: unknown profile ${opts.profile} (elsa or zeek)`);
+  const statsSeconds = Number(opts.statsInterval);
+  if (!Number.isFinite(statsSeconds) || statsSeconds <= 0) {
+    throw new UserError(`sensor: --stats-interval: not a positive number of seconds: ${opts.statsInterval}`);
+  }
   const localNets = loadNetworks(opts.networks);
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
   const source: CaptureSource = liveSource ?? openCaptureFile(opts.read as string, { filter: opts.filter });
+  const logDir = opts.logdir ?? defaultLogDir();
   const logs = new LogWriterSet({
-    dir: opts.logdir ?? defaultLogDir(),
+    dir: logDir,
     profile: opts.profile,
     format: opts.json ? 'json' : 'ascii',
   });
@@ -78,18 +106,36 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,
     onProgress: progress?.update,
   });
+  const logger = createLogger('sensor');
+  const status = (): SensorStatus => ({
+    mode: live ? 'live' : 'file',
+    source: live ? (opts.interface as string) : (opts.read as string),
+    filter: opts.filter,
+    logDir: path.resolve(logDir),
+    ...pipeline.stats(),
+    capture: captureLoss(liveSource?.stats()),
+  });
+  const statusFilePath = opts.statusFile ?? (live ? defaultStatusFile() : undefined);
+  const statusFile = statusFilePath === undefined
+    ? undefined
+    : new StatusFile(path.resolve(statusFilePath), os.hostname(), status, logger.child('status'), STATUS_INTERVAL_MS);
+  const statsLog = live ? new SensorStatsLog(status, logger, statsSeconds * 1000) : undefined;
   const stop = (): void => pipeline.stop();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
     const running = pipeline.run();
+    statusFile?.start();
+    statsLog?.start();
     // Like Zeek: say when live capture is on (tests and operators wait for this line).
     if (live) process.stderr.write(`nsm sensor: listening on ${opts.interface}\n`);
     await running;
   } finally {
     progress?.finish();
+    statsLog?.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await statusFile?.stop();
     // Like Zeek at exit: what was captured and what the kernel had to drop (capture loss).
     const stats = liveSource?.stats();
     if (stats !== undefined) process.stderr.write(`${captureSummaryLine(opts.interface as string, stats)}\n`);

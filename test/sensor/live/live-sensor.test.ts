@@ -1,6 +1,7 @@
 // `nsm sensor -i lo -f 'port N'` as a real subprocess: the test makes a UDP exchange and TCP connections on
 // 127.0.0.1:N, sends SIGTERM, and finds them in conn.log with Zeek's states; the sensor must flush, write #close and
-// end with a capture summary whose packet count is exactly the packets conn.log accounts for.
+// end with a capture summary whose packet count is exactly the packets conn.log accounts for. While it runs it logs
+// stats lines and keeps a status file, whose last snapshot agrees with conn.log.
 
 import { expect } from 'chai';
 import * as dgram from 'dgram';
@@ -87,7 +88,9 @@ describe('nsm sensor -i lo (live capture)', () => {
     const port = servers.port;
     const logDir = path.join(tmp, 'logs');
     // -C: loopback packets carry partial (offloaded) checksums
-    const proc = await SensorProcess.start(['-i', 'lo', '-f', `port ${port}`, '-l', logDir, '--profile', 'zeek', '-C']);
+    const statusFile = path.join(tmp, 'spool', 'sensor-status.json');
+    const proc = await SensorProcess.start(['-i', 'lo', '-f', `port ${port}`, '-l', logDir, '--profile', 'zeek', '-C',
+      '--status-file', statusFile, '--stats-interval', '0.5']);
     sensor = proc;
 
     const udpClient = await udpExchange(port);
@@ -102,9 +105,17 @@ describe('nsm sensor -i lo (live capture)', () => {
       if (rows.length >= 3) break;
       await sleep(100);
     }
+    // A stats line after the traffic (bounded wait), and the status file while running.
+    const statsLines = (): string[] => proc.stderrLines().filter((l) => / INFO sensor: stats /.test(l));
+    for (let i = 0; i < 50 && !statsLines().some((l) => !/ packets=0 /.test(l)); i++) await sleep(100);
+    expect(statsLines().some((l) => !/ packets=0 /.test(l)), proc.stderr).to.equal(true);
+    expect(statsLines()[0]).to.match(/^\S+ INFO sensor: stats packets=\d+ packets_per_s=\d+ dropped=0 loss_percent=0 active_connections=\d+ connections_logged=\d+ weirds=\d+$/);
+    const running = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as Record<string, unknown>;
+    expect(running).to.include({ state: 'running', mode: 'live', source: 'lo', filter: `port ${port}`, logDir, pid: proc.proc.pid });
+
     const exit = await proc.stop('SIGTERM', 20_000);
     expect(exit, `sensor did not stop: ${proc.stderr}`).to.deep.equal({ code: 0, signal: null });
-    const lines = proc.stderrLines();
+    const lines = proc.stderrLines().filter((l) => !/ INFO sensor: stats /.test(l));
     expect(lines, proc.stderr).to.have.length(2);
     expect(lines[0]).to.equal('nsm sensor: listening on lo');
     const summary = parseCaptureSummary(lines[1]);
@@ -131,5 +142,9 @@ describe('nsm sensor -i lo (live capture)', () => {
     // Every packet the capture delivered belongs to one of these connections, and each is counted once.
     const loggedPackets = table.rows.reduce((n, r) => n + Number(r.get('orig_pkts')) + Number(r.get('resp_pkts')), 0);
     expect(summary).to.deep.equal({ packets: loggedPackets, iface: 'lo', dropped: 0, percent: 0, ifDropped: 0 });
+    // The last snapshot, written at the stop: every connection logged, none open, the packets conn.log accounts for.
+    const stopped = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as Record<string, unknown>;
+    expect(stopped).to.include({ state: 'stopped', packets: loggedPackets, ipPackets: loggedPackets, connections: 4, activeConnections: 0 });
+    expect(stopped.capture).to.deep.include({ kernelDropped: 0, lossPercent: 0 });
   });
 });

@@ -53,6 +53,9 @@ describe('nsm sensor -i lo: stop and capture loss', () => {
       expect(lines[0]).to.equal('nsm sensor: listening on lo');
       expect(parseCaptureSummary(lines[1])).to.deep.equal({ packets: 0, iface: 'lo', dropped: 0, percent: 0, ifDropped: 0 });
       expectClosedOrAbsent(path.join(logDir, 'conn.log'));
+      // Without --status-file a live sensor keeps its status under the home, and says it stopped.
+      const status = JSON.parse(fs.readFileSync(path.join(sensor.home, 'spool', 'sensor-status.json'), 'utf8')) as Record<string, unknown>;
+      expect(status).to.include({ state: 'stopped', mode: 'live', source: 'lo', packets: 0, connections: 0 });
     });
   }
 

@@ -2,6 +2,8 @@
 // stderr, and stops it with a signal, reporting how it exited instead of hanging when it does not.
 
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -15,14 +17,23 @@ export class SensorProcess {
   stderr = '';
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  private constructor(readonly proc: ChildProcess) {
+  /**
+   * The sensor's NSM_HOME: a fresh directory, so what it writes by default (spool/sensor-status.json) never lands in
+   * the repository. Removed by kill().
+   */
+  readonly home: string;
+
+  private constructor(readonly proc: ChildProcess, home: string) {
+    this.home = home;
     proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
   /** Starts the sensor and resolves once it says it is listening; throws (with its stderr) when it does not. */
   static async start(args: string[]): Promise<SensorProcess> {
-    const sensor = new SensorProcess(spawn(process.execPath, [NSM, 'sensor', ...args], { stdio: ['ignore', 'ignore', 'pipe'] }));
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-sensor-home-'));
+    const env = { ...process.env, NSM_HOME: home };
+    const sensor = new SensorProcess(spawn(process.execPath, [NSM, 'sensor', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env }), home);
     for (let i = 0; i < 100 && !sensor.stderr.includes('nsm sensor: listening on'); i++) {
       if (sensor.proc.exitCode !== null) break;
       await sleep(100);
@@ -45,9 +56,10 @@ export class SensorProcess {
     return Promise.race([this.exited, bound]);
   }
 
-  /** Cleanup: SIGKILL if still running (works on a SIGSTOPped process too). */
+  /** Cleanup: SIGKILL if still running (works on a SIGSTOPped process too), and its home directory goes. */
   kill(): void {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    fs.rmSync(this.home, { recursive: true, force: true });
   }
 
   stderrLines(): string[] {

@@ -49,6 +49,24 @@ describe('nsm sensor command', () => {
     expect(conn.meta[conn.meta.length - 1]).to.match(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
   });
 
+  it('a file read writes no status file unless asked; --status-file gets the final counters', () => {
+    const r = nsm(['sensor', '-C', '-r', HTTP_PCAP], { NSM_HOME: tmp });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(fs.existsSync(path.join(tmp, 'spool'))).to.equal(false);
+    const statusFile = path.join(tmp, 'st', 'sensor-status.json');
+    const r2 = nsm(['sensor', '-C', '-r', HTTP_PCAP, '-l', path.join(tmp, 'l2'), '--status-file', statusFile]);
+    expect(r2.status, r2.stderr).to.equal(0);
+    const conn = readZeekLog(path.join(tmp, 'l2', 'conn.log'));
+    const packets = conn.rows.reduce((n, row) => n + Number(row.get('orig_pkts')) + Number(row.get('resp_pkts')), 0);
+    const status = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as Record<string, unknown>;
+    expect(status).to.include({ state: 'stopped', mode: 'file', source: HTTP_PCAP, packets, connections: conn.rows.length, activeConnections: 0 });
+    expect(status.capture).to.equal(undefined);
+  });
+
+  it('rejects a --stats-interval that is not a positive number', () => {
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-l', tmp, '--stats-interval', '0']), /--stats-interval: not a positive number of seconds: 0/);
+  });
+
   it('without NSM_HOME uses logs/current under the working directory; -l, --profile zeek and --json are honoured', () => {
     const r1 = nsm(['sensor', '-C', '-r', HTTP_PCAP], { NSM_HOME: '' }, tmp);
     expect(r1.status, r1.stderr).to.equal(0);

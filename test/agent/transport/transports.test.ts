@@ -29,6 +29,37 @@ async function sendAll(t: Transport, messages: Buffer[]): Promise<void> {
   await t.send({ messages });
 }
 
+/** What a plain TCP listener received from `connect(port)` before giving up on it (and whether it ever got 'up'). */
+async function bytesSeenByPlainListener(connect: (port: number) => Transport): Promise<{ ready: string; bytes: Buffer }> {
+  const seen: Buffer[] = [];
+  const server = net.createServer((s) => {
+    s.on('data', (d: Buffer) => seen.push(d));
+    s.on('error', () => undefined);
+    setTimeout(() => s.destroy(), 200);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    const t = connect((server.address() as net.AddressInfo).port);
+    const ready = await t.waitUntilReady(AbortSignal.timeout(1000)).then(() => 'up', () => 'not up');
+    return { ready, bytes: Buffer.concat(seen) };
+  } finally {
+    server.close();
+  }
+}
+
+/** A transport whose collector failed verification: never up, says why, rejects a send, delivers nothing. */
+async function expectRefusedAndNothingDelivered(t: Transport, c: SyslogCollector, why: RegExp): Promise<void> {
+  const ready = await t.waitUntilReady(AbortSignal.timeout(1500)).then(() => 'up', () => 'not up');
+  expect(ready).to.equal('not up');
+  expect(t.status().state).to.not.equal('up');
+  expect(t.status().lastError ?? '').to.match(why);
+  let rejected = false;
+  await t.send({ messages: [AWKWARD[0]] }).catch(() => (rejected = true));
+  expect(rejected).to.equal(true);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(c.messages()).to.have.length(0);
+}
+
 describe('transports against a real rsyslogd collector', function () {
   const open: { stop(): Promise<void> }[] = [];
   const transports: Transport[] = [];
@@ -127,44 +158,21 @@ describe('transports against a real rsyslogd collector', function () {
     ] as const) {
       it(`refuses ${label}: reports why, stays down, delivers nothing`, async function () {
         const c = await collector({ protocol: 'tls', tls: pki });
-        const sink = new MemorySink();
-        const t = transport(forwardAction('tls', c.port, 'lf', settings(pki)), createLogger('test', sink, 'debug'));
-        const ready = t.waitUntilReady(AbortSignal.timeout(1500)).then(
-          () => 'up',
-          () => 'not up',
-        );
-        expect(await ready).to.equal('not up');
-        expect(t.status().state).to.not.equal('up');
-        expect(t.status().lastError).to.match(/TLS verification of the collector failed|match none of the permitted peers/);
-        let rejected = false;
-        await t.send({ messages: [AWKWARD[0]] }).catch(() => (rejected = true));
-        expect(rejected).to.equal(true);
-        await new Promise((r) => setTimeout(r, 300));
-        expect(c.messages()).to.have.length(0);
+        const t = transport(forwardAction('tls', c.port, 'lf', settings(pki)), createLogger('test', new MemorySink(), 'debug'));
+        await expectRefusedAndNothingDelivered(t, c, /TLS verification of the collector failed|match none of the permitted peers/);
       });
     }
 
     it('never writes a message in clear: a plain TCP listener sees only a TLS ClientHello', async function () {
-      const seen: Buffer[] = [];
-      const server = net.createServer((s) => {
-        s.on('data', (d: Buffer) => seen.push(d));
-        s.on('error', () => undefined);
-        setTimeout(() => s.destroy(), 200);
+      const { ready, bytes } = await bytesSeenByPlainListener((port) => {
+        const t = new TlsTransport('127.0.0.1', port, { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }, { framing: 'lf', logger: silentLogger, ...FAST_RETRY });
+        transports.push(t);
+        return t;
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-      const port = (server.address() as net.AddressInfo).port;
-      const t = new TlsTransport('127.0.0.1', port, { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }, { framing: 'lf', logger: silentLogger, ...FAST_RETRY });
-      transports.push(t);
-      try {
-        const ready = await t.waitUntilReady(AbortSignal.timeout(1000)).then(() => 'up', () => 'not up');
-        expect(ready).to.equal('not up');
-        const bytes = Buffer.concat(seen);
-        expect(bytes.length).to.be.greaterThan(0);
-        expect(bytes[0], 'TLS handshake record').to.equal(0x16);
-        expect(bytes.includes(Buffer.from('bro_conn'))).to.equal(false);
-      } finally {
-        server.close();
-      }
+      expect(ready).to.equal('not up');
+      expect(bytes.length).to.be.greaterThan(0);
+      expect(bytes[0], 'TLS handshake record').to.equal(0x16);
+      expect(bytes.includes(Buffer.from('bro_conn'))).to.equal(false);
     });
   });
 
@@ -195,40 +203,19 @@ describe('transports against a real rsyslogd collector', function () {
 
     it('refuses a collector its CA did not sign: reports why and delivers nothing', async function () {
       const c = await collector({ protocol: 'relp', tls: pki });
-      const sink = new MemorySink();
       const t = transport(forwardAction('relp', c.port, 'lf', {
         caFile: pki.wrongCaFile, certFile: pki.certFile, keyFile: pki.keyFile, verifyPeer: true, permittedPeers: [],
-      }), createLogger('test', sink, 'debug'));
-      const ready = await t.waitUntilReady(AbortSignal.timeout(1500)).then(() => 'up', () => 'not up');
-      expect(ready).to.equal('not up');
-      expect(t.status().lastError ?? '').to.match(/TLS verification of the collector failed/);
-      let rejected = false;
-      await t.send({ messages: [AWKWARD[0]] }).catch(() => (rejected = true));
-      expect(rejected).to.equal(true);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(c.messages()).to.have.length(0);
+      }), createLogger('test', new MemorySink(), 'debug'));
+      await expectRefusedAndNothingDelivered(t, c, /TLS verification of the collector failed/);
     });
 
     it('never writes a RELP frame in clear: a plain TCP listener sees only a TLS ClientHello', async function () {
-      const seen: Buffer[] = [];
-      const server = net.createServer((s) => {
-        s.on('data', (d: Buffer) => seen.push(d));
-        s.on('error', () => undefined);
-        setTimeout(() => s.destroy(), 200);
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-      const port = (server.address() as net.AddressInfo).port;
-      const t = transport(forwardAction('relp', port, 'lf', { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }));
-      try {
-        const ready = await t.waitUntilReady(AbortSignal.timeout(1000)).then(() => 'up', () => 'not up');
-        expect(ready).to.equal('not up');
-        const bytes = Buffer.concat(seen);
-        expect(bytes.length).to.be.greaterThan(0);
-        expect(bytes[0], 'TLS handshake record').to.equal(0x16);
-        expect(bytes.includes(Buffer.from('relp_version'))).to.equal(false);
-      } finally {
-        server.close();
-      }
+      const { ready, bytes } = await bytesSeenByPlainListener((port) =>
+        transport(forwardAction('relp', port, 'lf', { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] })));
+      expect(ready).to.equal('not up');
+      expect(bytes.length).to.be.greaterThan(0);
+      expect(bytes[0], 'TLS handshake record').to.equal(0x16);
+      expect(bytes.includes(Buffer.from('relp_version'))).to.equal(false);
     });
   });
 

@@ -1,6 +1,8 @@
 // One packet after decoding, as offsets and numbers into the captured bytes: a single instance is reused
 // for every packet (no per-packet object trees). Consumers must copy what they keep beyond the callback.
 
+import { DOUBLE_ZERO } from './double-zero';
+
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -49,8 +51,8 @@ export class DecodedPacket {
   dstPort = 0;
 
   tcpFlags = 0;
-  tcpSeq = 0;
-  tcpAck = 0;
+  tcpSeq = DOUBLE_ZERO;
+  tcpAck = DOUBLE_ZERO;
   tcpWindow = 0;
   tcpHeaderLength = 0;
   icmpType = 0;

@@ -2,6 +2,7 @@
 // a per-datagram size cap, a block-count cap and a timeout. Overlaps keep the first data seen and report
 // Zeek's fragment_overlap / fragment_inconsistency; size and consistency checks follow Zeek's Frag.cc.
 
+import { DOUBLE_ZERO } from './double-zero';
 import type { DecodedPacket, WeirdReporter } from './decoded-packet';
 
 /** Zeek's thresholds for excessively_small_fragment / excessively_large_fragment weirds. */
@@ -47,7 +48,7 @@ export class FragmentDescriptor {
   /** IPv4 protocol / the fragment header's next header. */
   nextProtocol = 0;
   /** Identification (IPv4 16 bits, IPv6 32 bits). */
-  id = 0;
+  id = DOUBLE_ZERO;
 
   /** Refills every field (argument order as the fields above). */
   describe(version: 4 | 6, frame: Buffer, ipStart: number, headerLength: number, nextHeaderFieldOffset: number, payloadStart: number,

@@ -1,6 +1,7 @@
 // The flow table: finds or creates the connection for each decoded packet (Zeek's session manager and
 // IP-based analyzers: who is the originator, connection reuse), runs per-protocol bookkeeping, fires
 // network-time timers (inactivity, TCP close/attempt/expire) and emits a ConnRecord when a connection ends.
+import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { AnalyzerRegistry, AnalyzerTransport } from '../analyzers/registry';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
@@ -38,7 +39,7 @@ export interface ConnTrackerOptions {
 
 const DEFAULT_MAX_REASSEMBLY_BYTES = 10 * 1024 * 1024;
 
-export class ConnTracker {
+export class ConnTracker implements ConnectionHost {
   /** Connections by symmetric 5-tuple hash (colliding connections share a hash and are told apart by matches()). */
   private readonly table = new FlowTable<Connection>();
   /** Live connections in creation order (end-of-input flush order). */
@@ -48,9 +49,8 @@ export class ConnTracker {
   /** Shared by every TcpSession (read-only there): built once, not per connection. */
   private readonly tcpOptions: TcpOptions;
   private readonly uids: UidSource;
-  private readonly host: ConnectionHost;
   private readonly icmp: IcmpPorts = { srcPort: 0, dstPort: 0, oneWay: false };
-  private now = 0;
+  private now = DOUBLE_ZERO;
   private nowSec = 0;
   private nowUsec = 0;
   private total = 0;
@@ -59,17 +59,23 @@ export class ConnTracker {
 
   constructor(private readonly opts: ConnTrackerOptions) {
     this.timeouts = { ...ZEEK_DEFAULT_TIMEOUTS, ...opts.timeouts };
+    const t = this.timeouts;
+    // One flat literal (no nested object, no spread): its hidden class is the same for every tracker, so a second
+    // tracker in the process keeps using the TCP code compiled for the first instead of recompiling it.
     this.tcpOptions = {
-      timeouts: { ...this.timeouts },
+      tcpInactivity: t.tcpInactivity,
+      udpInactivity: t.udpInactivity,
+      icmpInactivity: t.icmpInactivity,
+      synTimeout: t.synTimeout,
+      sessionTimer: t.sessionTimer,
+      connectionLinger: t.connectionLinger,
+      attemptDelay: t.attemptDelay,
+      closeDelay: t.closeDelay,
+      resetDelay: t.resetDelay,
       maxReassemblyBytes: opts.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
       reportGapsForPartial: opts.reportGapsForPartial ?? false,
     };
     this.uids = opts.uidSource ?? new UidSource();
-    this.host = {
-      weird: (conn, name, addl, source) => this.emitWeird(conn, name, addl, source),
-      addTimer: (due, conn, kind, generation) => this.timers.add(due, conn, kind, generation),
-      remove: (conn) => this.removeConnection(conn),
-    };
   }
 
   /** Tracks one decoded IP packet (the instance is reused by the caller; nothing of it is kept). Never throws on bad input. */
@@ -166,7 +172,8 @@ export class ConnTracker {
   flushAll(): void {
     for (const conn of [...this.live]) this.removeConnection(conn);
     this.timers.clear();
-    this.lastConn = undefined;
+    // lastConn stays (it is marked removed, so never used again): storing undefined into a field that only ever held a
+    // Connection would widen its type and throw away the compiled per-packet code that a later tracker could reuse.
   }
 
   stats(): { active: number; total: number } {
@@ -185,7 +192,7 @@ export class ConnTracker {
   private createConnection(key: number, pkt: DecodedPacket, proto: TransportProto, srcPort: number, dstPort: number,
     oneWay: boolean): Connection {
     const version = pkt.ipVersion as 4 | 6;
-    const conn = new Connection(this.host, this.uids.next(), proto, pkt.protocol, version,
+    const conn = new Connection(this, this.uids.next(), proto, pkt.protocol, version,
       pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
       formatAddress(pkt.data, pkt.srcAddrOffset, version), formatAddress(pkt.data, pkt.dstAddrOffset, version),
       oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan, this.opts.localNets);
@@ -287,7 +294,11 @@ export class ConnTracker {
     this.opts.onConnection(conn.toRecord());
   }
 
-  private emitWeird(conn: Connection, name: string, addl: string, source: string): void {
+  // ConnectionHost, for the connections this tracker owns. Methods rather than closures made per tracker: every tracker
+  // then calls the same functions, and a second tracker in the process does not invalidate code compiled for the first.
+
+  /** A connection's weird, stamped with the current packet's time. */
+  weird(conn: Connection, name: string, addl: string, source: string): void {
     this.opts.onWeird({
       tsSec: this.nowSec,
       tsUsec: this.nowUsec,
@@ -302,6 +313,14 @@ export class ConnTracker {
       peer: 'zeek',
       source,
     });
+  }
+
+  addTimer(due: number, conn: Connection, kind: TimerKind, generation: number): void {
+    this.timers.add(due, conn, kind, generation);
+  }
+
+  remove(conn: Connection): void {
+    this.removeConnection(conn);
   }
 }
 

@@ -1,6 +1,7 @@
 // One tracked connection: identity (addresses, ports, who is the originator), Zeek's history string,
 // packet/byte counters, timers and attached analyzers; UDP and ICMP bookkeeping live here, TCP's state
 // machine in TcpSession. Builds the ConnRecord when the connection is removed.
+import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { AnalyzerInstance, ConnectionContext } from '../analyzers/registry';
 import type { ConnRecord, TransportProto } from './conn-record';
 import { tcpConnState, udpConnState } from './conn-state';
@@ -48,14 +49,14 @@ export class Connection {
   history = '';
   /** Which once-only history letters were seen (Zeek's hist_seen; not flipped with the roles, as in Zeek). */
   histSeen = 0;
-  // Time fields written on every packet start as numbers (not undefined, as a declared-only field would under ES2022
-  // class fields): V8 then keeps them as in-place doubles instead of allocating a heap number on each write.
-  lastTime = 0;
+  // Time fields written on every packet start as doubles (DOUBLE_ZERO; not undefined, as a declared-only field would
+  // under ES2022 class fields): V8 then keeps them as in-place doubles instead of allocating a heap number on each write.
+  lastTime = DOUBLE_ZERO;
   origPkts = 0;
   origIpBytes = 0;
   respPkts = 0;
   respIpBytes = 0;
-  missedBytes = 0;
+  missedBytes = DOUBLE_ZERO;
   readonly services: string[] = [];
   localOrig: boolean | undefined;
   localResp: boolean | undefined;
@@ -74,7 +75,7 @@ export class Connection {
   tcpTimerGeneration = 0;
   removed = false;
   /** Network time of the packet being processed (for analyzers and weirds). */
-  networkTime = 0;
+  networkTime = DOUBLE_ZERO;
   /** Flow table bucket this connection is filed under. */
   bucketKey = 0;
 
@@ -258,7 +259,7 @@ export class Connection {
       connState,
       localOrig: this.localOrig,
       localResp: this.localResp,
-      missedBytes: this.missedBytes,
+      missedBytes: this.missedBytes + 0, // + 0 turns the field's starting -0 (DOUBLE_ZERO) into 0 for consumers
       history: this.history,
       origPkts: this.origPkts,
       origIpBytes: this.origIpBytes,

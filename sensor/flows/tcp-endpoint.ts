@@ -1,5 +1,6 @@
 // One side of a TCP connection as Zeek tracks it (TCP_Endpoint): state, sequence-space bookkeeping (32-bit
 // numbers widened with wrap counts), payload size from sequence numbers, and the per-side history counters.
+import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { TcpReassembler } from './tcp-reassembler';
 
 export const enum TcpState {
@@ -36,20 +37,20 @@ export class TcpEndpoint {
   prevState: TcpState = TcpState.Inactive;
   peer!: TcpEndpoint;
   /** Initial sequence number (as if a SYN was seen), 0..2^32-1. */
-  startSeq = 0;
+  startSeq = DOUBLE_ZERO;
   /** Sequence number after the last one sent, and the highest ack the peer sent for this side's data. */
-  lastSeq = 0;
-  ackSeq = 0;
+  lastSeq = DOUBLE_ZERO;
+  ackSeq = DOUBLE_ZERO;
   seqWraps = 0;
   ackWraps = 0;
   finCount = 0;
   rstCount = 0;
   /** Relative sequence number just past the FIN. */
-  finSeq = 0;
+  finSeq = DOUBLE_ZERO;
   didClose = false;
-  histLastSyn = 0;
-  histLastFin = 0;
-  histLastRst = 0;
+  histLastSyn = DOUBLE_ZERO;
+  histLastFin = DOUBLE_ZERO;
+  histLastRst = DOUBLE_ZERO;
   /** Repeat counters and thresholds for the letters logged again at 10, 100, 1000... repeats (see ScaledLetter). */
   readonly scaledCounts = [0, 0, 0, 0];
   readonly scaledThresholds = [1, 1, 1, 1];

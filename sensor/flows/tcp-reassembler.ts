@@ -3,6 +3,8 @@
 // passes it). Out-of-order data is held in a sorted block list (binary search, overlaps trimmed on insert,
 // first copy wins); buffered bytes are capped and beyond the cap the stream skips ahead over the hole.
 
+import { DOUBLE_ZERO } from '../decode/double-zero';
+
 export interface ReassemblySink {
   /** In-order bytes starting at relative sequence `seq`; the buffer is only valid during the call. */
   deliver(seq: number, data: Buffer, offset: number, length: number): void;
@@ -10,27 +12,36 @@ export interface ReassemblySink {
   gap(seq: number, length: number): void;
 }
 
-interface Block {
-  seq: number;
-  upper: number;
-  data: Buffer;
+class Block {
+  // Relative sequence numbers outgrow small integers in long streams: stored as doubles from the start (see DOUBLE_ZERO).
+  seq = DOUBLE_ZERO;
+  upper = DOUBLE_ZERO;
+
+  constructor(seq: number, upper: number, readonly data: Buffer) {
+    this.seq = seq;
+    this.upper = upper;
+  }
 }
 
 export class TcpReassembler {
+  // The three numbers below start as doubles (see DOUBLE_ZERO) and get their values in the constructor.
   /** Everything below this relative sequence number has been delivered or declared a gap. */
-  private lastReassemSeq = 1;
+  private lastReassemSeq = DOUBLE_ZERO;
   /** Everything below this has been acknowledged: older data is ignored. */
-  private trimSeq = 1;
+  private trimSeq = DOUBLE_ZERO;
   /** Undelivered blocks, sorted by seq, never overlapping; each starts above lastReassemSeq. */
   private readonly blocks: Block[] = [];
-  private buffered = 0;
+  private buffered = DOUBLE_ZERO;
   /** Set when reassembly gave up on this direction (Zeek's skip_deliveries): nothing more is delivered. */
   private skipping = false;
 
   constructor(
     private readonly sink: ReassemblySink,
     private readonly maxBufferedBytes: number,
-  ) {}
+  ) {
+    this.lastReassemSeq = 1;
+    this.trimSeq = 1;
+  }
 
   get deliveredUpTo(): number {
     return this.lastReassemSeq;
@@ -202,7 +213,7 @@ export class TcpReassembler {
   private insertAt(index: number, seq: number, data: Buffer, offset: number, length: number): void {
     const copy = Buffer.allocUnsafe(length);
     data.copy(copy, 0, offset, offset + length);
-    const block: Block = { seq, upper: seq + length, data: copy };
+    const block = new Block(seq, seq + length, copy);
     if (index === this.blocks.length) this.blocks.push(block);
     else this.blocks.splice(index, 0, block);
     this.buffered += length;

@@ -1,6 +1,7 @@
 // Zeek's TCP connection semantics for one connection (TCPSessionAdapter): endpoint state machine, history
 // letters, sequence/ack bookkeeping, role flips, close/reset handling with its timers, TCP weirds, and
 // per-direction reassembly feeding analyzers and counting content gaps (missed_bytes).
+import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from '../decode/decoded-packet';
 import type { ConnTimeouts } from './conn-timeouts';
@@ -8,8 +9,8 @@ import { Connection, scaledHistoryEntry, TimerKind } from './connection';
 import { isHandshake, ScaledLetter, seqDelta, TcpEndpoint, TcpState } from './tcp-endpoint';
 import { ReassemblySink, TcpReassembler } from './tcp-reassembler';
 
-export interface TcpOptions {
-  timeouts: ConnTimeouts;
+/** The connection timeouts, flattened in (no nested object) with the TCP settings. */
+export interface TcpOptions extends ConnTimeouts {
   /** Per-direction cap on buffered out-of-order bytes; beyond it the stream skips ahead over the hole. */
   maxReassemblyBytes: number;
   /** Zeek's report_gaps_for_partial. */
@@ -46,9 +47,9 @@ export class TcpSession {
    * The current segment's sequence number, the one just past it and its ack (unsigned 32-bit). Helpers read them from
    * here: passed as arguments, numbers above 2^30 would be boxed into a fresh heap object on every call.
    */
-  private segStart = 0;
-  private segEnd = 0;
-  private segAck = 0;
+  private segStart = DOUBLE_ZERO;
+  private segEnd = DOUBLE_ZERO;
+  private segAck = DOUBLE_ZERO;
   /** False once Zeek would consider the connection finished, reset or timed out (timers then stop acting). */
   isActive = true;
 
@@ -63,8 +64,8 @@ export class TcpSession {
     // Zeek reassembles every TCP connection from its first packet (dpd_reassemble_first_packets).
     this.orig.reassembler = this.makeReassembler(this.orig);
     this.resp.reassembler = this.makeReassembler(this.resp);
-    conn.setInactivityTimeout(opts.timeouts.udpInactivity);
-    conn.addTcpTimer(conn.startTime + opts.timeouts.synTimeout, TimerKind.TcpExpire);
+    conn.setInactivityTimeout(opts.udpInactivity);
+    conn.addTcpTimer(conn.startTime + opts.synTimeout, TimerKind.TcpExpire);
   }
 
   private makeReassembler(endpoint: TcpEndpoint): TcpReassembler {
@@ -110,7 +111,7 @@ export class TcpSession {
                 (this.resp.state !== TcpState.Inactive && !this.resp.didClose)) &&
                this.orig.state !== TcpState.Reset && this.resp.state !== TcpState.Reset) {
       this.conn.weird('active_connection_reuse');
-    } else if (now - this.conn.lastTime < this.opts.timeouts.connectionLinger &&
+    } else if (now - this.conn.lastTime < this.opts.connectionLinger &&
                this.orig.state !== TcpState.Reset && this.resp.state !== TcpState.Reset) {
       this.conn.weird('premature_connection_reuse');
     }
@@ -376,7 +377,7 @@ export class TcpSession {
     if (state === endpoint.state) return;
     // Finishing the handshake switches to the long TCP inactivity timeout.
     if (!isHandshake(state) && isHandshake(endpoint.state) && isHandshake(endpoint.peer.state)) {
-      this.conn.setInactivityTimeout(this.opts.timeouts.tcpInactivity);
+      this.conn.setInactivityTimeout(this.opts.tcpInactivity);
     }
     endpoint.prevState = endpoint.state;
     endpoint.state = state;
@@ -437,7 +438,7 @@ export class TcpSession {
         if (rst && endpoint.peer.state !== TcpState.Closed) {
           this.setState(endpoint, TcpState.Reset);
           if (!endpoint.didClose) this.doClose = true;
-          this.conn.addTcpTimer(this.conn.networkTime + this.opts.timeouts.resetDelay, TimerKind.TcpReset);
+          this.conn.addTcpTimer(this.conn.networkTime + this.opts.resetDelay, TimerKind.TcpReset);
         }
         break;
       case TcpState.Reset:
@@ -463,7 +464,7 @@ export class TcpSession {
         } else {
           this.setState(endpoint, TcpState.SynSent);
         }
-        this.conn.addTcpTimer(this.conn.networkTime + this.opts.timeouts.attemptDelay, TimerKind.TcpAttempt);
+        this.conn.addTcpTimer(this.conn.networkTime + this.opts.attemptDelay, TimerKind.TcpAttempt);
       } else {
         if (ack) {
           if (peer.state !== TcpState.Inactive && peer.state !== TcpState.Partial &&
@@ -590,15 +591,15 @@ export class TcpSession {
         if (genEvent) this.isActive = false;
       }
       this.conn.cancelTcpTimers();
-      this.conn.addTcpTimer(this.conn.lastTime + this.opts.timeouts.closeDelay, TimerKind.TcpDelete);
+      this.conn.addTcpTimer(this.conn.lastTime + this.opts.closeDelay, TimerKind.TcpDelete);
     } else if (endpoint.prevState !== TcpState.Inactive) {
-      this.conn.addTcpTimer(this.conn.lastTime + this.opts.timeouts.sessionTimer, TimerKind.TcpExpire);
+      this.conn.addTcpTimer(this.conn.lastTime + this.opts.sessionTimer, TimerKind.TcpExpire);
     }
   }
 
   /** A TCP timer fired at network time `now`; returns true when the connection should be removed. */
   timerFired(kind: TimerKind, now: number): boolean {
-    const t = this.opts.timeouts;
+    const t = this.opts;
     switch (kind) {
       case TimerKind.TcpExpire: {
         if (!this.isActive) return false;

@@ -3,6 +3,8 @@
 // The heap is kept as parallel typed arrays rather than one object per timer: a connection arms about ten timers in
 // its life, and objects made that a steady stream of garbage and pointer-chasing in every sift.
 
+import { DOUBLE_ZERO } from '../decode/double-zero';
+
 const INITIAL_CAPACITY = 1024;
 
 export class TimerQueue<T> {
@@ -17,9 +19,9 @@ export class TimerQueue<T> {
   private nextOrder = 0;
 
   /** The timer the last successful popDue() removed (valid until the next popDue()). */
-  firedDue = 0;
+  firedDue = DOUBLE_ZERO;
   firedKind = 0;
-  firedGeneration = 0;
+  firedGeneration = DOUBLE_ZERO;
   firedTarget: T | undefined;
 
   get size(): number {
@@ -100,7 +102,8 @@ export class TimerQueue<T> {
   clear(): void {
     this.targets.fill(undefined, 0, this.count);
     this.count = 0;
-    this.firedTarget = undefined;
+    // firedTarget is left as it is (stale, as documented): storing undefined into a field that only ever held targets
+    // would widen its type and throw away compiled code that reads it.
   }
 
   private move(from: number, to: number): void {

@@ -105,6 +105,7 @@ export class WeirdPolicy {
   private readonly didLog: ExpiringTable<true>;
   private readonly ignored: ExpiringTable<true>;
   private readonly counters: WeirdPolicyStats = { reported: 0, sampledOut: 0, suppressed: 0, logged: 0 };
+  private readonly keys = new LastKeys();
 
   constructor(
     private readonly write: (rec: WeirdRecord) => void,
@@ -218,8 +219,8 @@ export class WeirdPolicy {
     const name = rec.name;
     const action = this.opts.actions.get(name) ?? 'log';
     if (action === 'ignore') return false;
-    const identifier = weirdIdentifier(rec);
-    const ignoreKey = `${name}\0${identifier}`;
+    const identifier = this.keys.identifier(rec);
+    const ignoreKey = this.keys.ignoreKey(name, identifier);
     if (this.ignored.get(ignoreKey, now) !== undefined) return false;
     if (action !== 'log' && action !== 'notice') {
       // Limiting actions: once per identifier (per connection), per originator, or once in all.
@@ -242,6 +243,47 @@ function weirdIdentifier(rec: WeirdRecord): string {
   if (rec.origAddr === undefined) return '';
   if (rec.uid === undefined) return `${rec.origAddr} -> ${rec.respAddr}`;
   return `${rec.origAddr}:${rec.origPort} > ${rec.respAddr}:${rec.respPort}`;
+}
+
+/**
+ * The identifier and weird_ignore key of the previous weird, reused when the next one has the same flow and name (a
+ * connection's weirds mostly come in a row): a repeat then builds no strings, and the table lookups hash a string whose
+ * hash V8 has already cached.
+ */
+class LastKeys {
+  private uid: string | undefined;
+  private origAddr: string | undefined;
+  private origPort: number | undefined;
+  private respAddr: string | undefined;
+  private respPort: number | undefined;
+  /** The identifier of a weird with no flow at all: right for the fields' starting values. */
+  private lastIdentifier = '';
+  private name = '';
+  private keyIdentifier = '';
+  private lastIgnoreKey = '';
+
+  identifier(rec: WeirdRecord): string {
+    if (rec.uid !== this.uid || rec.origAddr !== this.origAddr || rec.origPort !== this.origPort ||
+        rec.respAddr !== this.respAddr || rec.respPort !== this.respPort) {
+      this.uid = rec.uid;
+      this.origAddr = rec.origAddr;
+      this.origPort = rec.origPort;
+      this.respAddr = rec.respAddr;
+      this.respPort = rec.respPort;
+      this.lastIdentifier = weirdIdentifier(rec);
+    }
+    return this.lastIdentifier;
+  }
+
+  ignoreKey(name: string, identifier: string): string {
+    // '' until the first key is made (a real key always contains the \0).
+    if (name !== this.name || identifier !== this.keyIdentifier || this.lastIgnoreKey === '') {
+      this.name = name;
+      this.keyIdentifier = identifier;
+      this.lastIgnoreKey = `${name}\0${identifier}`;
+    }
+    return this.lastIgnoreKey;
+  }
 }
 
 interface SamplingState {

@@ -75,6 +75,29 @@ describe('WeirdPolicy: weird.zeek actions and de-duplication', () => {
     ]);
   });
 
+  it('keys weird_ignore by the connection tuple as it is at each weird: a role flip within one uid is a new identifier', () => {
+    // Back-to-back weirds of one uid reuse the previous identifier; this checks the reuse notices a changed tuple.
+    const flipped = { orig: '10.0.0.2', resp: '10.0.0.1', origPort: 80, respPort: 40000 };
+    const { rows } = policyRun([
+      { t: 100, name: 'data_before_established', kind: 'conn' },
+      { t: 101, name: 'data_before_established', kind: 'conn', ...flipped },
+      { t: 102, name: 'data_before_established', kind: 'conn', ...flipped },
+      { t: 103, name: 'data_before_established', kind: 'conn', respPort: 81 },
+      { t: 104, name: 'data_before_established', kind: 'conn' },
+      { t: 105, name: 'SYN_seq_jump', kind: 'conn' },
+      { t: 106, name: 'data_before_established', kind: 'flow' },
+      { t: 107, name: 'data_before_established', kind: 'net' },
+    ]);
+    expect(rows.map((r) => `${r.tsSec} ${r.origAddr}:${r.origPort} ${r.respAddr}:${r.respPort} ${r.name}`)).to.deep.equal([
+      '100 10.0.0.1:40000 10.0.0.2:80 data_before_established',
+      '101 10.0.0.2:80 10.0.0.1:40000 data_before_established',
+      '103 10.0.0.1:40000 10.0.0.2:81 data_before_established',
+      '105 10.0.0.1:40000 10.0.0.2:80 SYN_seq_jump',
+      '106 10.0.0.1:0 10.0.0.2:0 data_before_established',
+      '107 undefined:undefined undefined:undefined data_before_established',
+    ]);
+  });
+
   it('logs ACTION_LOG_PER_ORIG checksum weirds once per originator across connections, for a day', () => {
     const { rows } = policyRun([
       { t: 10, name: 'bad_TCP_checksum', kind: 'conn', uid: 'C1' },

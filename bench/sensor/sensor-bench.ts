@@ -135,8 +135,20 @@ async function timedPass(
   };
 }
 
+/**
+ * Node's first fs.rmSync of a directory invalidates V8 assumptions that the pipeline's optimized code depends on; the
+ * pipeline phase's first clean-up would otherwise send the warm pass back to recompiling. A sensor never does this
+ * between packets, so the child does it once before any timing.
+ */
+function settleFsRemoval(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-bench-settle-'));
+  fs.writeFileSync(path.join(dir, 'f'), '');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Runs one phase in this process (the child side): the cold pass, then the warm pass over the same file. */
 async function runPhase(phase: BenchPhase, file: string): Promise<PhaseResult> {
+  settleFsRemoval();
   const cold = await timedPass(phase, file);
   // Peak RSS of the cold pass alone: read before the warm pass can raise it.
   const peakRssMb = process.resourceUsage().maxRSS / 1024;

@@ -82,6 +82,8 @@ export class SensorPipeline {
       analyzers: opts.analyzers ?? new AnalyzerRegistry({ likelyServerPorts: ZEEK_DEFAULT_LIKELY_SERVER_PORTS }),
       onConnection,
       onWeird,
+      // Analyzers' own logs (dns.log, http.log, ...) go to the same writer set: same directory, profile and format.
+      onLog: (schema, record) => logs.write(schema, record),
       uidSource: opts.uidSource,
       // Without a checksum verdict the tracker accepts every packet (Zeek -C).
       checksum: opts.ignoreChecksums ? undefined : transportChecksumOk,

@@ -1,5 +1,9 @@
 // The one registry protocol analyzers register in, and the contract between connections and analyzers:
 // a connection asks the registry which analyzers to attach (by transport and responder port) and feeds them.
+// Analyzers write their own logs (dns.log, http.log, ...) through their connection, each declared by one LogSchema,
+// so every log shares the connection's uid and the sensor's profile, format and log directory.
+
+import type { LogSchema } from '../logs/log-schema';
 
 export type AnalyzerTransport = 'tcp' | 'udp';
 
@@ -13,10 +17,14 @@ export interface ConnectionContext {
   readonly respPort: number;
   /** Network time (seconds) of the packet being processed. */
   readonly networkTime: number;
+  /** The same time in whole microseconds: the value of a log's `time` column (e.g. a row's `ts`). */
+  readonly networkTimeMicros: number;
   /** The analyzer recognised its protocol: adds `name` to conn.log's service column (once). */
   confirmService(name: string): void;
   /** A weird.log row tied to this connection. */
   weird(name: string, addl?: string): void;
+  /** Writes one row to the log `schema` declares (the file is created on its first row, as Zeek does). */
+  log<R>(schema: LogSchema<R>, record: R): void;
 }
 
 /** One analyzer attached to one connection. Every method is optional; `isOrig` is from the originator's view. */

@@ -7,6 +7,7 @@ import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
 import { formatAddress } from '../decode/address-format';
 import { be16 } from '../decode/byte-order';
+import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto, WeirdRecord } from './conn-record';
 import { Connection, ConnectionHost, scaledHistoryEntry, TimerKind } from './connection';
 import { icmpPorts, IcmpPorts } from './icmp-pairing';
@@ -24,6 +25,11 @@ export interface ConnTrackerOptions {
   analyzers: AnalyzerRegistry;
   onConnection: (rec: ConnRecord) => void;
   onWeird: (rec: WeirdRecord) => void;
+  /**
+   * Rows analyzers write to their own logs (the pipeline hands them to its LogWriterSet). Without it they are
+   * discarded: for callers that only track connections.
+   */
+  onLog?: <R>(schema: LogSchema<R>, record: R) => void;
   uidSource?: UidSource;
   timeouts?: Partial<ConnTimeouts>;
   /**
@@ -313,6 +319,10 @@ export class ConnTracker implements ConnectionHost {
       peer: 'zeek',
       source,
     });
+  }
+
+  log<R>(schema: LogSchema<R>, record: R): void {
+    this.opts.onLog?.(schema, record);
   }
 
   addTimer(due: number, conn: Connection, kind: TimerKind, generation: number): void {

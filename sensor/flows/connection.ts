@@ -3,6 +3,7 @@
 // machine in TcpSession. Builds the ConnRecord when the connection is removed.
 import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { AnalyzerInstance, ConnectionContext } from '../analyzers/registry';
+import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto } from './conn-record';
 import { tcpConnState, udpConnState } from './conn-state';
 import type { LocalNetworks } from './local-networks';
@@ -24,6 +25,8 @@ export const enum TimerKind {
 /** What a connection needs from the table that owns it. */
 export interface ConnectionHost {
   weird(conn: Connection, name: string, addl: string, source: string): void;
+  /** A row an analyzer of this connection writes to its own log. */
+  log<R>(schema: LogSchema<R>, record: R): void;
   addTimer(due: number, conn: Connection, kind: TimerKind, generation: number): void;
   remove(conn: Connection): void;
 }
@@ -214,12 +217,17 @@ export class Connection {
         get respAddr() { return conn.respAddr; },
         get respPort() { return conn.respPort; },
         get networkTime() { return conn.networkTime; },
+        // Exact: a capture time in seconds with 6 decimals is within a quarter microsecond of its double.
+        get networkTimeMicros() { return Math.round(conn.networkTime * 1e6); },
         confirmService(name: string): void {
           const service = name.toLowerCase();
           if (!conn.services.includes(service)) conn.services.push(service);
         },
         weird(name: string, addl?: string): void {
           conn.weird(name, addl ?? '', '');
+        },
+        log<R>(schema: LogSchema<R>, record: R): void {
+          conn.host.log(schema, record);
         },
       };
     }

@@ -12,7 +12,7 @@ import { ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './flows/likely-server-ports';
 import { LocalNetworks } from './flows/local-networks';
 import { UidSource } from './flows/uid';
 import { connLog } from './logs/conn-log';
-import { LogWriterSet } from './logs/log-writer-set';
+import { LogWriterSet, RotatedLog } from './logs/log-writer-set';
 import { packetWeirdReporter } from './logs/packet-weirds';
 import { weirdLog } from './logs/weird-log';
 import { WeirdPolicy, WeirdPolicyOptions } from './logs/weird-policy';
@@ -37,6 +37,18 @@ export interface SensorPipelineOptions {
   onProgress?: ProgressHandler;
   /** Weird sampling and logging policy; Zeek's defaults when absent. */
   weirdPolicy?: Partial<WeirdPolicyOptions>;
+  /** Log rotation (Zeek's Log::default_rotation_interval); none when absent. */
+  rotation?: LogRotationOptions;
+}
+
+export interface LogRotationOptions {
+  /**
+   * Every log is closed and renamed (`conn.<open time>.log`) when network time reaches a multiple of this many
+   * seconds (on the hour for 3600, as broctl rotates), and once more at the end of the run.
+   */
+  intervalSeconds: number;
+  /** Called with the files each rotation closed; `terminating` for the last one, at the end of the run. */
+  onRotated: (files: RotatedLog[], terminating: boolean) => void;
 }
 
 export interface SensorRunSummary {
@@ -59,6 +71,8 @@ export class SensorPipeline {
   private readonly pkt = new DecodedPacket();
   private readonly summary: SensorRunSummary = { packets: 0, ipPackets: 0, connections: 0, weirds: 0 };
   private lastSecond = -1;
+  /** Network time (seconds) of the next rotation; -1 until the first packet sets the clock. */
+  private nextRotation = -1;
   private running = false;
 
   constructor(private readonly opts: SensorPipelineOptions) {
@@ -105,12 +119,9 @@ export class SensorPipeline {
     let timer: NodeJS.Timeout | undefined;
     if (this.opts.liveFlushIntervalMs !== undefined) {
       timer = setInterval(() => {
-        // Idle link: let wall-clock time expire connections as Zeek's live mode does.
+        // Idle link: let wall-clock time expire connections (and rotate logs) as Zeek's live mode does.
         const now = Math.floor(Date.now() / 1000);
-        if (now > this.lastSecond) {
-          this.lastSecond = now;
-          tracker.advanceTime(now);
-        }
+        if (now > this.lastSecond) this.newSecond(now);
         logs.flush();
       }, this.opts.liveFlushIntervalMs);
     }
@@ -118,11 +129,8 @@ export class SensorPipeline {
     try {
       await source.run((linkType, frame, offset, capLength, wireLength, tsSec, tsUsec) => {
         summary.packets++;
-        if (tsSec > this.lastSecond) {
-          // Timers run on the packet clock; once per second of capture time is enough for Zeek's timeouts.
-          this.lastSecond = tsSec;
-          tracker.advanceTime(tsSec);
-        }
+        // Timers run on the packet clock; once per second of capture time is enough for Zeek's timeouts.
+        if (tsSec > this.lastSecond) this.newSecond(tsSec);
         if (decoder.decode(linkType, frame, offset, capLength, wireLength, tsSec, tsUsec, pkt)) {
           summary.ipPackets++;
           tracker.processPacket(pkt);
@@ -134,9 +142,28 @@ export class SensorPipeline {
       if (timer) clearInterval(timer);
     }
     tracker.flushAll();
+    // Zeek rotates once more when it terminates, so the last stretch of rows is handed on like every other.
+    if (this.opts.rotation) this.opts.rotation.onRotated(logs.rotate(), true);
     logs.close();
     if (failure !== undefined) throw failure;
     return { ...summary };
+  }
+
+  /** Network time reached a new second: expire connections, then rotate the logs when a rotation is due. */
+  private newSecond(sec: number): void {
+    this.lastSecond = sec;
+    this.tracker.advanceTime(sec);
+    const logs = this.opts.logs;
+    logs.setNetworkTime(sec);
+    const rotation = this.opts.rotation;
+    if (rotation === undefined) return;
+    const interval = rotation.intervalSeconds;
+    if (this.nextRotation < 0) this.nextRotation = (Math.floor(sec / interval) + 1) * interval;
+    if (sec < this.nextRotation) return;
+    // Named for the boundary even when the first packet past it came later (a quiet second has no packets).
+    const boundary = Math.floor(sec / interval) * interval;
+    this.nextRotation = boundary + interval;
+    rotation.onRotated(logs.rotate(boundary), false);
   }
 
   stats(): SensorPipelineStats {

@@ -107,10 +107,19 @@ function moveAsideIfPresent(file: string): void {
   } catch {
     return;
   }
+  renameWithStamp(file, st.mtime);
+}
+
+/**
+ * Renames `dir/conn.log` to `dir/conn.<stamp>.log` (Zeek's rotated name: Log::default_rotation_date_format of `at`),
+ * with a numbered suffix when that name is taken, so no earlier file is ever overwritten. Returns the new path.
+ */
+export function renameWithStamp(file: string, at: Date): string {
   const ext = path.extname(file);
   const base = file.slice(0, file.length - ext.length);
-  const stamp = zeekMetaTimestamp(st.mtime);
+  const stamp = zeekMetaTimestamp(at);
   let target = `${base}.${stamp}${ext}`;
   for (let n = 1; fs.existsSync(target); n++) target = `${base}.${stamp}-${n}${ext}`;
   fs.renameSync(file, target);
+  return target;
 }

@@ -1,9 +1,10 @@
 // The sensor's open logs: one file per log path in LOGDIR, created on the first row (as Zeek does: no weird.log when
-// there were no weirds), in the chosen profile and format; flush() pushes rows to disk, close() writes #close.
+// there were no weirds), in the chosen profile and format; flush() pushes rows to disk, close() writes #close, and
+// rotate() closes every open file and renames it as Zeek does (`conn.<open time>.log`); the next row opens a new one.
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { LogFile } from './log-file';
+import { LogFile, renameWithStamp } from './log-file';
 import { LogFormatter } from './log-formatter';
 import { profileColumns } from './log-profile';
 import { LogSchema, ProfileName } from './log-schema';
@@ -11,6 +12,17 @@ import { ZeekAsciiFormatter } from './zeek-ascii-writer';
 import { ZeekJsonFormatter } from './zeek-json-writer';
 
 export type LogFormat = 'ascii' | 'json';
+
+/** One file rotate() closed and renamed: what Zeek hands its rotation postprocessor. */
+export interface RotatedLog {
+  /** The log's path (`conn`). */
+  path: string;
+  /** Where the closed file is now (`LOGDIR/conn.2026-11-23-16-00-00.log`). */
+  file: string;
+  /** Network time (seconds) when the file was opened, and when it was rotated. */
+  openedAt: number;
+  closedAt: number;
+}
 
 export interface LogWriterSetOptions {
   dir: string;
@@ -22,8 +34,12 @@ export interface LogWriterSetOptions {
 
 export class LogWriterSet {
   private readonly files = new Map<LogSchema<never>, LogFile<never>>();
+  /** Network time (seconds) each open file was opened at. */
+  private readonly openedAt = new Map<LogFile<never>, number>();
   private readonly clock: () => Date;
   private closed = false;
+  /** Network time as the pipeline last reported it (setNetworkTime): names rotated files as Zeek does. */
+  private networkTime = 0;
 
   constructor(private readonly opts: LogWriterSetOptions) {
     this.clock = opts.clock ?? (() => new Date());
@@ -41,8 +57,32 @@ export class LogWriterSet {
     if (!file) {
       file = this.openFile(schema);
       this.files.set(schema as unknown as LogSchema<never>, file as unknown as LogFile<never>);
+      this.openedAt.set(file as unknown as LogFile<never>, this.networkTime);
     }
     file.write(rec);
+  }
+
+  /** The pipeline's packet clock (whole seconds are enough: rotated names have one-second resolution). */
+  setNetworkTime(seconds: number): void {
+    this.networkTime = seconds;
+  }
+
+  /**
+   * Closes every open file (#close written) and renames it to `<path>.<open time>.log`; later rows go to new files.
+   * `closedAt` is the network time the rotation stands for (a scheduled boundary; default: now). Returns what was
+   * rotated, in the order the logs were opened.
+   */
+  rotate(closedAt = this.networkTime): RotatedLog[] {
+    const rotated: RotatedLog[] = [];
+    for (const [schema, file] of this.files) {
+      file.close();
+      const openedAt = this.openedAt.get(file) ?? this.networkTime;
+      const target = renameWithStamp(file.filePath, new Date(openedAt * 1000));
+      rotated.push({ path: schema.path, file: target, openedAt, closedAt });
+    }
+    this.files.clear();
+    this.openedAt.clear();
+    return rotated;
   }
 
   /** Files opened so far, with their row counts. */

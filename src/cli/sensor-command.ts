@@ -16,6 +16,7 @@ import { ProgressBar } from '../../sensor/capture/progress-bar';
 import { LocalNetworks, NetworksConfigError } from '../../sensor/flows/local-networks';
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../sensor/logs/log-profile';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
+import { RotationPostprocessor } from '../../sensor/logs/rotation-postprocessor';
 import { SensorPipeline } from '../../sensor/pipeline';
 import { captureLoss, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
 
@@ -30,6 +31,8 @@ export interface SensorCommandOptions {
   checksums: boolean;
   statusFile?: string;
   statsInterval: string;
+  rotateInterval?: string;
+  rotateCommand?: string;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
@@ -70,6 +73,8 @@ export function registerSensorCommand(program: Command): void {
     .option('--networks <file>', 'local networks, broctl networks.cfg format (default: the private address space)')
     .option('-C, --no-checksums', 'ignore bad IP/TCP/UDP checksums (Zeek -C)')
     .option('--status-file <file>', 'status snapshot rewritten every 5 s (default with -i: $NSM_HOME/spool/sensor-status.json; with -r: none)')
+    .option('--rotate-interval <seconds>', "rotate every log when network time reaches a multiple of this (Zeek's Log::default_rotation_interval; broctl: 3600)")
+    .option('--rotate-command <program>', 'run on each rotated file with Zeek\'s postprocessor arguments: FILE PATH OPEN CLOSE TERMINATING WRITER')
     .option('--stats-interval <seconds>', 'with -i: how often a stats line (packets, drops, connections) is logged to stderr',
       String(DEFAULT_STATS_INTERVAL_SECONDS))
     .action(async (opts: SensorCommandOptions) => {
@@ -86,6 +91,13 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   if (!Number.isFinite(statsSeconds) || statsSeconds <= 0) {
     throw new UserError(`sensor: --stats-interval: not a positive number of seconds: ${opts.statsInterval}`);
   }
+  const rotateSeconds = opts.rotateInterval === undefined ? undefined : Number(opts.rotateInterval);
+  if (rotateSeconds !== undefined && !(Number.isInteger(rotateSeconds) && rotateSeconds > 0)) {
+    throw new UserError(`sensor: --rotate-interval: not a whole positive number of seconds: ${opts.rotateInterval}`);
+  }
+  if (opts.rotateCommand !== undefined && rotateSeconds === undefined) {
+    throw new UserError('sensor: --rotate-command needs --rotate-interval');
+  }
   const localNets = loadNetworks(opts.networks);
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
@@ -98,6 +110,8 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   });
   // The bar draws only when stderr is a terminal.
   const progress = live ? undefined : new ProgressBar();
+  const logger = createLogger('sensor');
+  const postprocessor = opts.rotateCommand === undefined ? undefined : new RotationPostprocessor(opts.rotateCommand, logger.child('rotation'));
   const pipeline = new SensorPipeline({
     source,
     logs,
@@ -105,8 +119,14 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     ignoreChecksums: !opts.checksums,
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,
     onProgress: progress?.update,
+    rotation: rotateSeconds === undefined ? undefined : {
+      intervalSeconds: rotateSeconds,
+      onRotated: (files, terminating) => {
+        if (files.length > 0 && live) logger.info('rotated logs', { files: files.map((f) => path.basename(f.file)).join(','), terminating });
+        postprocessor?.submit(files, terminating);
+      },
+    },
   });
-  const logger = createLogger('sensor');
   const status = (): SensorStatus => ({
     mode: live ? 'live' : 'file',
     source: live ? (opts.interface as string) : (opts.read as string),
@@ -135,6 +155,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     statsLog?.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await postprocessor?.drain();
     await statusFile?.stop();
     // Like Zeek at exit: what was captured and what the kernel had to drop (capture loss).
     const stats = liveSource?.stats();

@@ -17,6 +17,9 @@ import { packetWeirdReporter } from './logs/packet-weirds';
 import { weirdLog } from './logs/weird-log';
 import { WeirdPolicy, WeirdPolicyOptions } from './logs/weird-policy';
 
+/** Timers due before a rotation boundary fire this much before it, so their rows go to the files being closed. */
+const ROTATION_EPSILON_SEC = 1e-6;
+
 /** Zeek's peer_description default: the weird.log `peer` column. */
 export const SENSOR_PEER = 'zeek';
 
@@ -149,21 +152,28 @@ export class SensorPipeline {
     return { ...summary };
   }
 
-  /** Network time reached a new second: expire connections, then rotate the logs when a rotation is due. */
+  /**
+   * Network time reached a new second: expire connections and, when a rotation boundary lies in between, rotate the
+   * logs at it: rows of connections that ended before the boundary stay in the old files, later ones start the new.
+   */
   private newSecond(sec: number): void {
     this.lastSecond = sec;
-    this.tracker.advanceTime(sec);
     const logs = this.opts.logs;
-    logs.setNetworkTime(sec);
     const rotation = this.opts.rotation;
-    if (rotation === undefined) return;
-    const interval = rotation.intervalSeconds;
-    if (this.nextRotation < 0) this.nextRotation = (Math.floor(sec / interval) + 1) * interval;
-    if (sec < this.nextRotation) return;
-    // Named for the boundary even when the first packet past it came later (a quiet second has no packets).
-    const boundary = Math.floor(sec / interval) * interval;
-    this.nextRotation = boundary + interval;
-    rotation.onRotated(logs.rotate(boundary), false);
+    if (rotation !== undefined) {
+      const interval = rotation.intervalSeconds;
+      if (this.nextRotation < 0) this.nextRotation = (Math.floor(sec / interval) + 1) * interval;
+      if (sec >= this.nextRotation) {
+        // Named for the boundary even when the first packet past it came later (a quiet second has no packets).
+        const boundary = Math.floor(sec / interval) * interval;
+        this.nextRotation = boundary + interval;
+        this.tracker.advanceTime(boundary - ROTATION_EPSILON_SEC);
+        logs.setNetworkTime(boundary);
+        rotation.onRotated(logs.rotate(boundary), false);
+      }
+    }
+    this.tracker.advanceTime(sec);
+    logs.setNetworkTime(sec);
   }
 
   stats(): SensorPipelineStats {

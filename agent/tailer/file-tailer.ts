@@ -5,6 +5,7 @@
 
 import * as fs from 'fs';
 import type { FileHandle } from 'fs/promises';
+import * as path from 'path';
 import type { Logger } from '../../src/core/logger';
 import type { FileCheckpoint } from '../state/state-store';
 import type { WatchBackend } from '../watch/watch-backend';
@@ -68,7 +69,6 @@ interface OpenFile {
   splitter: LineSplitter;
   /** When we saw that the path no longer leads to this file (renamed or deleted); undefined while it does. */
   detachedAt?: number;
-  lastDataAt: number;
   /** The bytes the file is known to start with (up to FINGERPRINT_BYTES): a change means it was truncated. */
   knownHead: Buffer;
   /** When knownHead was last compared with the file (Date.now()). */
@@ -99,6 +99,15 @@ export class FileTailer {
   /** Files found at the path after `current`, oldest first: read in this order once `current` is finished. */
   private readonly pending: OpenFile[] = [];
   private pendingFullWarned = false;
+  /**
+   * Birth time (ns) of the newest file taken so far (read, held or finished): a generation born after it that was
+   * renamed away before we ever saw it at the path (created and rotated within a moment) is found by a directory scan.
+   */
+  private newestBornNs: bigint | undefined;
+  /** The last files finished (closed after draining), so a scan does not take them again. */
+  private readonly finished: FileIdentity[] = [];
+  /** The directory's mtime at the last scan: entries are only looked at again once something in it changed. */
+  private scannedDirMtimeNs = -1n;
   private pathCheckedAt = 0;
   /** The checkpoint still to apply to the next file we open; cleared once used. */
   private resumeFrom: FileCheckpoint | undefined;
@@ -210,6 +219,7 @@ export class FileTailer {
       if (atPath || this.pending.length > 0) this.resumeFrom = undefined;
       if (atPath) this.log.info('checkpoint is for a different file (rotated or inode reused): reading the file at the path from 0', { path: this.opts.path });
     }
+    if (this.pending.length === 0) await this.takeMissedGenerations(atPath);
     if (this.pending.length > 0) {
       if (atPath) await this.holdOrClose(atPath);
       return this.opened(this.pending.shift()!);
@@ -301,7 +311,30 @@ export class FileTailer {
     return file;
   }
 
+  /**
+   * Generations of the path born after the newest file taken so far and (when there is one) not after the file now at
+   * the path, which were renamed away before we saw them at the path: held, oldest first, to be read before it.
+   * Looks only when the directory changed since the last look (its mtime), and only once a file has been taken (at
+   * a fresh start, older generations are not ours to ship). Residual: two such files born within one tick of the
+   * filesystem clock are read in inode order.
+   */
+  private async takeMissedGenerations(atPath: OpenedFile | undefined): Promise<void> {
+    if (this.newestBornNs === undefined) return;
+    const dirStat = await fs.promises.stat(path.dirname(this.opts.path), { bigint: true }).catch(() => undefined);
+    if (!dirStat || dirStat.mtimeNs === this.scannedDirMtimeNs) return;
+    this.scannedDirMtimeNs = dirStat.mtimeNs;
+    const missed = await findLaterGenerations(this.opts.path, this.newestBornNs, atPath?.handle,
+      (f) => this.holds(f) || this.finished.some((d) => sameInode(d, f) && (d.bornNs === undefined || d.bornNs === f.bornNs)) ||
+        (atPath !== undefined && sameInode(atPath.identity, f)));
+    for (const generation of missed) {
+      this.log.info('a file rotated away before it was seen at the path is read in its turn', { path: this.opts.path, file: generation.from });
+      await this.holdOrClose(generation, Date.now());
+    }
+  }
+
   private toOpenFile(opened: OpenedFile, startOffset: number): OpenFile {
+    const born = opened.identity.bornNs === undefined ? undefined : BigInt(opened.identity.bornNs);
+    if (born !== undefined && (this.newestBornNs === undefined || born > this.newestBornNs)) this.newestBornNs = born;
     const now = Date.now();
     return {
       handle: opened.handle,
@@ -309,7 +342,6 @@ export class FileTailer {
       readOffset: startOffset,
       splitter: new LineSplitter(this.opts.maxLineBytes, startOffset),
       detachedAt: undefined,
-      lastDataAt: now,
       knownHead: opened.head,
       headCheckedAt: now,
       openedFrom: opened.from,
@@ -363,10 +395,14 @@ export class FileTailer {
     if (atPath && atPathIndex === -1 && atPath.isFile()) {
       const opened = await openAndIdentify(this.opts.path).catch(() => undefined);
       if (opened) {
+        // Files that were at the path between the newest we hold and this one, and are gone from it, come first.
+        await this.takeMissedGenerations(opened);
         await this.holdOrClose(opened);
         // What we opened may differ from what stat saw (renamed in between): trust the fd.
         atPathIndex = this.heldFiles().findIndex((f) => sameInode(f.identity, opened.identity));
       }
+    } else if (!atPath) {
+      await this.takeMissedGenerations(undefined);
     }
     const held = this.heldFiles();
     const now = Date.now();
@@ -422,7 +458,6 @@ export class FileTailer {
       readAny = true;
       this.state = 'reading';
       const now = Date.now();
-      file.lastDataAt = now;
       const verify = followsShortRead || readFrom < FINGERPRINT_BYTES || now - file.headCheckedAt >= RECHECK_WHILE_READING_MS;
       followsShortRead = bytesRead < this.readBuffer.length;
       let truncated = false;
@@ -501,7 +536,11 @@ export class FileTailer {
     // We cannot tell what the path leads to: keep reading what we hold rather than guess and risk a re-read.
     if (!(await this.lookAtPath())) return this.recheckMs;
     if (file.detachedAt === undefined) return this.recheckMs;
-    const idleFor = Date.now() - Math.max(file.lastDataAt, file.detachedAt);
+    // Idle since the writer last wrote to it (mtime) or since it was detached, whichever is later; not since we last
+    // read it: a rotated file we reach long after its rotation needs no grace period of its own, or rotations faster
+    // than the grace period would pile up held files until some had to be let go.
+    const lastWriteMs = (await file.handle.stat()).mtimeMs;
+    const idleFor = Date.now() - Math.max(lastWriteMs, file.detachedAt);
     if (idleFor < this.graceMs) return Math.min(this.recheckMs, this.graceMs - idleFor);
     await this.flushPartial(file, onBatch);
     await this.closeCurrent();
@@ -552,7 +591,11 @@ export class FileTailer {
   private async closeCurrent(): Promise<void> {
     const file = this.current;
     this.current = undefined;
-    if (file) await file.handle.close().catch(() => undefined);
+    if (file) {
+      this.finished.push(file.identity);
+      if (this.finished.length > MAX_PENDING_FILES) this.finished.shift();
+      await file.handle.close().catch(() => undefined);
+    }
   }
 
   private async closeAll(): Promise<void> {

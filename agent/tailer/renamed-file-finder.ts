@@ -68,7 +68,7 @@ export async function findLaterGenerations(
   configuredPath: string,
   bornSinceNs: bigint,
   before: FileHandle | undefined,
-  skip: (file: { dev: number; ino: number }) => boolean,
+  skip: (file: { dev: number; ino: number; bornNs: string }) => boolean,
 ): Promise<OpenedFile[]> {
   const baseName = path.basename(configuredPath);
   const notAfter = before ? bornNsOf(await before.stat({ bigint: true })) : undefined;
@@ -80,7 +80,7 @@ export async function findLaterGenerations(
     const born = bornNsOf(st);
     if (born < bornSinceNs || (notAfter !== undefined && born > notAfter)) continue;
     const inode = { dev: Number(st.dev), ino: Number(st.ino) };
-    if (skip(inode)) continue;
+    if (skip({ ...inode, bornNs: born.toString() })) continue;
     const opened = await openAndIdentify(candidate).catch(() => undefined);
     if (!opened) continue;
     // Renamed again between the stat and the open: what we opened is another file; leave it to its own turn.

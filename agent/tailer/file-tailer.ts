@@ -84,6 +84,8 @@ const DEFAULT_READ_CHUNK = 64 * 1024;
  * while an older file was still being drained; 16 is far beyond any real rotation burst, and bounds the fds held.
  */
 export const MAX_PENDING_FILES = 16;
+/** At a fresh start, files born this long before it still count as new (see the constructor). */
+const FRESH_START_BIRTH_MARGIN_MS = 1000;
 /** While reading without a pause: compare the head at least this often, and look at what the path leads to. */
 const RECHECK_WHILE_READING_MS = 250;
 
@@ -106,6 +108,8 @@ export class FileTailer {
   private newestBornNs: bigint | undefined;
   /** The last files finished (closed after draining), so a scan does not take them again. */
   private readonly finished: FileIdentity[] = [];
+  /** No checkpoint was given: the first look at the directory sets aside what is already there. */
+  private freshStart: boolean;
   /** The directory's mtime at the last scan: entries are only looked at again once something in it changed. */
   private scannedDirMtimeNs = -1n;
   private pathCheckedAt = 0;
@@ -129,6 +133,20 @@ export class FileTailer {
     this.readBuffer = Buffer.allocUnsafe(opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
     this.resumeFrom = opts.start;
     if (opts.start) this.deliveredOffset = opts.start.offset;
+    // A fresh start (no checkpoint) takes files born from now on, including ones renamed away before we saw them at
+    // the path. The reference lies a second back for the filesystem clock, which runs a few ms behind; generations
+    // already beside the path at the start are set aside (skipGenerationsPresentAtStart).
+    else this.newestBornNs = BigInt(Date.now() - FRESH_START_BIRTH_MARGIN_MS) * 1_000_000n;
+    this.freshStart = opts.start === undefined;
+  }
+
+  /** At a fresh start: the generations already beside the path that the reference birth time would let in. */
+  private async skipGenerationsPresentAtStart(): Promise<void> {
+    if (this.newestBornNs === undefined) return;
+    for (const present of await findLaterGenerations(this.opts.path, this.newestBornNs, undefined, () => false)) {
+      this.finished.push(present.identity);
+      await present.handle.close();
+    }
   }
 
   /** Reads until stop(); calls onBatch for each batch and waits for its promise before reading more (back-pressure). */
@@ -202,6 +220,10 @@ export class FileTailer {
   private async openNext(): Promise<OpenFile | undefined> {
     const first = this.firstOpenAttempt;
     this.firstOpenAttempt = false;
+    if (this.freshStart) {
+      this.freshStart = false;
+      await this.skipGenerationsPresentAtStart();
+    }
     let atPath: OpenedFile | undefined;
     let openError: NodeJS.ErrnoException | undefined;
     try {
@@ -314,8 +336,8 @@ export class FileTailer {
   /**
    * Generations of the path born after the newest file taken so far and (when there is one) not after the file now at
    * the path, which were renamed away before we saw them at the path: held, oldest first, to be read before it.
-   * Looks only when the directory changed since the last look (its mtime), and only once a file has been taken (at
-   * a fresh start, older generations are not ours to ship). Residual: two such files born within one tick of the
+   * Looks only when the directory changed since the last look (its mtime). At a fresh start the reference is the
+   * start time (older generations are not ours to ship). Residual: two such files born within one tick of the
    * filesystem clock are read in inode order.
    */
   private async takeMissedGenerations(atPath: OpenedFile | undefined): Promise<void> {
@@ -593,7 +615,7 @@ export class FileTailer {
     this.current = undefined;
     if (file) {
       this.finished.push(file.identity);
-      if (this.finished.length > MAX_PENDING_FILES) this.finished.shift();
+      if (this.finished.length > 4 * MAX_PENDING_FILES) this.finished.shift();
       await file.handle.close().catch(() => undefined);
     }
   }

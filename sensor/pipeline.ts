@@ -79,6 +79,10 @@ export class SensorPipeline {
   private running = false;
 
   constructor(private readonly opts: SensorPipelineOptions) {
+    const interval = opts.rotation?.intervalSeconds;
+    if (interval !== undefined && !(Number.isInteger(interval) && interval > 0)) {
+      throw new Error(`log rotation interval must be a whole positive number of seconds, not ${interval}`);
+    }
     const logs = opts.logs;
     // Every weird, from the decoder or from connection tracking, passes Zeek's sampling and weird policy first.
     const weirds = new WeirdPolicy((rec: WeirdRecord): void => {

@@ -8,6 +8,7 @@ import { loadAgentConfig } from '../../agent/config/config-loader';
 import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
 import { facilityName, severityName } from '../../agent/config/syslog-names';
 import { formatSelectorList } from '../../agent/config/syslog-selector';
+import { destinationName, effectiveTlsSettings } from '../../agent/transport/create-transport';
 import { DEFAULT_RELP_WINDOW } from '../../agent/transport/relp-transport';
 import { UserError } from '../core/user-error';
 
@@ -48,8 +49,7 @@ export function renderCheckReport(config: AgentConfig): string[] {
       ['SELECTOR', 'DESTINATION', 'FRAMING', 'TEMPLATE', 'SECURITY'],
       ...config.actions.map((a) => [
         formatSelectorList(a.selector),
-        // As the transports name themselves (relp+tls: RELP over TLS).
-        `${a.protocol}${a.protocol === 'relp' && a.tls ? '+tls' : ''}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`,
+        destinationName(a),
         a.protocol === 'udp' ? '-' : a.protocol === 'relp' ? `window ${a.relpWindow ?? DEFAULT_RELP_WINDOW}` : a.framing,
         a.template,
         describeSecurity(a),
@@ -63,8 +63,7 @@ export function renderCheckReport(config: AgentConfig): string[] {
 
 /** What protects the action's traffic: clear text, or TLS and how the collector is checked. */
 function describeSecurity(a: ForwardAction): string {
-  // A tls action without settings verifies against the system CAs and the host name (see create-transport.ts).
-  const tls = a.tls ?? (a.protocol === 'tls' ? { verifyPeer: true, permittedPeers: [] } : undefined);
+  const tls = effectiveTlsSettings(a);
   if (!tls) return 'clear text';
   if (!tls.verifyPeer) return 'tls, collector not verified';
   const against = tls.caFile ? `CA ${tls.caFile}` : 'system CAs';

@@ -63,6 +63,11 @@ export interface SensorRunSummary {
   weirds: number;
 }
 
+/** A rotation interval the pipeline accepts: a whole positive number of seconds. */
+export function isRotationInterval(seconds: number): boolean {
+  return Number.isInteger(seconds) && seconds > 0;
+}
+
 /** The run's counters so far, and connections still open (for status files and stats lines while it runs). */
 export interface SensorPipelineStats extends SensorRunSummary {
   activeConnections: number;
@@ -80,7 +85,7 @@ export class SensorPipeline {
 
   constructor(private readonly opts: SensorPipelineOptions) {
     const interval = opts.rotation?.intervalSeconds;
-    if (interval !== undefined && !(Number.isInteger(interval) && interval > 0)) {
+    if (interval !== undefined && !isRotationInterval(interval)) {
       throw new Error(`log rotation interval must be a whole positive number of seconds, not ${interval}`);
     }
     const logs = opts.logs;

@@ -29,11 +29,16 @@ export interface SensorStatus extends SensorPipelineStats {
   capture?: SensorCaptureLoss;
 }
 
+/** Packets the kernel dropped, in percent of what passed the filter (Zeek's capture_loss percent_lost). */
+export function lossPercentOf(stats: LiveCaptureStats): number {
+  // Linux's ps_recv already includes the dropped packets, so it is the base for the loss ratio.
+  return stats.kernelReceived > 0 ? (100 * stats.kernelDropped) / stats.kernelReceived : 0;
+}
+
 /** The loss figures from libpcap's counters (undefined before the capture is open). */
 export function captureLoss(stats: LiveCaptureStats | undefined): SensorCaptureLoss | undefined {
   if (stats === undefined) return undefined;
-  // Linux's ps_recv already includes the dropped packets, so it is the base for the loss ratio.
-  const lossPercent = stats.kernelReceived > 0 ? (100 * stats.kernelDropped) / stats.kernelReceived : 0;
+  const lossPercent = lossPercentOf(stats);
   return {
     kernelReceived: stats.kernelReceived,
     kernelDropped: stats.kernelDropped,

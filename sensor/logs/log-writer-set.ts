@@ -33,9 +33,8 @@ export interface LogWriterSetOptions {
 }
 
 export class LogWriterSet {
-  private readonly files = new Map<LogSchema<never>, LogFile<never>>();
-  /** Network time (seconds) each open file was opened at. */
-  private readonly openedAt = new Map<LogFile<never>, number>();
+  /** Each open file, with the network time (seconds) it was opened at (names it when it is rotated). */
+  private readonly files = new Map<LogSchema<never>, { file: LogFile<never>; openedAt: number }>();
   private readonly clock: () => Date;
   private closed = false;
   /** Network time as the pipeline last reported it (setNetworkTime): names rotated files as Zeek does. */
@@ -53,11 +52,10 @@ export class LogWriterSet {
   write<R>(schema: LogSchema<R>, rec: R): void {
     if (this.closed) return;
     // Map keys are schema objects; the cast only erases R for storage (each schema always maps to its own LogFile<R>).
-    let file = this.files.get(schema as unknown as LogSchema<never>) as unknown as LogFile<R> | undefined;
+    let file = this.files.get(schema as unknown as LogSchema<never>)?.file as unknown as LogFile<R> | undefined;
     if (!file) {
       file = this.openFile(schema);
-      this.files.set(schema as unknown as LogSchema<never>, file as unknown as LogFile<never>);
-      this.openedAt.set(file as unknown as LogFile<never>, this.networkTime);
+      this.files.set(schema as unknown as LogSchema<never>, { file: file as unknown as LogFile<never>, openedAt: this.networkTime });
     }
     file.write(rec);
   }
@@ -74,30 +72,28 @@ export class LogWriterSet {
    */
   rotate(closedAt = this.networkTime): RotatedLog[] {
     const rotated: RotatedLog[] = [];
-    for (const [schema, file] of this.files) {
+    for (const [schema, { file, openedAt }] of this.files) {
       file.close();
-      const openedAt = this.openedAt.get(file) ?? this.networkTime;
       const target = renameWithStamp(file.filePath, new Date(openedAt * 1000));
       rotated.push({ path: schema.path, file: target, openedAt, closedAt });
     }
     this.files.clear();
-    this.openedAt.clear();
     return rotated;
   }
 
   /** Files opened so far, with their row counts. */
   stats(): { file: string; rows: number }[] {
-    return [...this.files.values()].map((f) => ({ file: f.filePath, rows: f.rows }));
+    return [...this.files.values()].map(({ file }) => ({ file: file.filePath, rows: file.rows }));
   }
 
   flush(): void {
-    for (const f of this.files.values()) f.flush();
+    for (const { file } of this.files.values()) file.flush();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const f of this.files.values()) f.close();
+    for (const { file } of this.files.values()) file.close();
   }
 
   private openFile<R>(schema: LogSchema<R>): LogFile<R> {

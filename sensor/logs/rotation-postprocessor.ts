@@ -5,13 +5,13 @@
 
 import { execFile } from 'child_process';
 import type { Logger } from '../../src/core/logger';
+import { zeekMetaTimestamp } from './log-formatter';
 import type { RotatedLog } from './log-writer-set';
 
-/** Zeek's postprocessor time argument: local time as %y-%m-%d_%H.%M.%S. */
+/** Zeek's postprocessor time argument: local time as %y-%m-%d_%H.%M.%S (the #open stamp, re-punctuated). */
 export function postprocessorTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const p = (n: number): string => (n < 10 ? '0' + n : String(n));
-  return `${p(d.getFullYear() % 100)}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
+  const [year, month, day, hour, minute, second] = zeekMetaTimestamp(new Date(seconds * 1000)).split('-');
+  return `${year.slice(-2)}-${month}-${day}_${hour}.${minute}.${second}`;
 }
 
 export class RotationPostprocessor {

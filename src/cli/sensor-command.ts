@@ -17,8 +17,8 @@ import { LocalNetworks, NetworksConfigError } from '../../sensor/flows/local-net
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../sensor/logs/log-profile';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { RotationPostprocessor } from '../../sensor/logs/rotation-postprocessor';
-import { SensorPipeline } from '../../sensor/pipeline';
-import { captureLoss, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
+import { isRotationInterval, SensorPipeline } from '../../sensor/pipeline';
+import { captureLoss, lossPercentOf, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
 
 export interface SensorCommandOptions {
   read?: string;
@@ -92,7 +92,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     throw new UserError(`sensor: --stats-interval: not a positive number of seconds: ${opts.statsInterval}`);
   }
   const rotateSeconds = opts.rotateInterval === undefined ? undefined : Number(opts.rotateInterval);
-  if (rotateSeconds !== undefined && !(Number.isInteger(rotateSeconds) && rotateSeconds > 0)) {
+  if (rotateSeconds !== undefined && !isRotationInterval(rotateSeconds)) {
     throw new UserError(`sensor: --rotate-interval: not a whole positive number of seconds: ${opts.rotateInterval}`);
   }
   if (opts.rotateCommand !== undefined && rotateSeconds === undefined) {
@@ -165,8 +165,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
 
 /** The final stderr line of a live capture: `nsm sensor: N packets received on interface I, D (P%) dropped, ...`. */
 export function captureSummaryLine(iface: string, stats: LiveCaptureStats): string {
-  // Linux's ps_recv already includes the dropped packets, so it is the base for the loss ratio.
-  const lossPercent = stats.kernelReceived > 0 ? (100 * stats.kernelDropped) / stats.kernelReceived : 0;
+  const lossPercent = lossPercentOf(stats);
   return (
     `nsm sensor: ${stats.packets} packets received on interface ${iface}, ` +
     `${stats.kernelDropped} (${lossPercent.toFixed(2)}%) dropped, ${stats.interfaceDropped} dropped by the interface`

@@ -11,6 +11,7 @@ bash scripts/install-deps.sh >var-install.log 2>&1 || { cat var-install.log; exi
 rm -f var-install.log
 
 DEMO="$PWD/var/quickstart"
+SHOWN="var/quickstart"   # what the output names: relative to the checkout, wherever it is
 rm -rf "$DEMO" && mkdir -p "$DEMO/logs/current" "$DEMO/collector" "$DEMO/agent"
 AGENT_PID=""; COLLECTOR_PID=""
 cleanup() {
@@ -20,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== 1. sensor: samples/loopback-sample.pcap -> $DEMO/logs/current"
+echo "== 1. sensor: samples/loopback-sample.pcap -> $SHOWN/logs/current"
 # -C: checksums on a loopback capture are left to the NIC (offloaded), as with `zeek -C`.
 ./bin/nsm sensor -r samples/loopback-sample.pcap -l "$DEMO/logs/current" -C
 ls "$DEMO/logs/current"
@@ -29,7 +30,7 @@ grep -v '^#' "$DEMO/logs/current/conn.log" | cut -f1,3-7,12,15,16,18
 echo
 
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-echo "== 2. collector: rsyslogd on 127.0.0.1:$PORT -> $DEMO/collector/received.log"
+echo "== 2. collector: rsyslogd on 127.0.0.1:$PORT -> $SHOWN/collector/received.log"
 cat >"$DEMO/collector/rsyslog.conf" <<CONF
 global(workDirectory="$DEMO/collector" parser.escapeControlCharactersOnReceive="off")
 module(load="imtcp")
@@ -53,8 +54,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true; AGENT_PID=""
-echo "$(grep -c 'warning' "$DEMO/agent/warnings.txt") config warnings (see $DEMO/agent/warnings.txt); the collector received ${got:-0} of $expected lines:"
+echo "$(grep -c 'warning' "$DEMO/agent/warnings.txt") config warnings (see $SHOWN/agent/warnings.txt); the collector received ${got:-0} of $expected lines:"
 grep -v ': #' "$DEMO/collector/received.log" | cut -f1-7,12,15
 [ "${got:-0}" -ge "$expected" ] || { echo "quickstart: not every line arrived" >&2; exit 1; }
 echo
-echo "Done. Logs: $DEMO/logs/current   Agent state: $DEMO/agent   Collector: $DEMO/collector/received.log"
+echo "Done. Logs: $SHOWN/logs/current   Agent state: $SHOWN/agent   Collector: $SHOWN/collector/received.log"

@@ -23,7 +23,7 @@ import { runFloor } from './floor-phases';
 import { buildMixedCapture } from './mixed-capture-builder';
 
 const ROOT = path.resolve(__dirname, '../../..');
-export const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), '/work/shared/zeek-cases'];
+export const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), path.join(ROOT, 'test', 'fixtures', 'zeek-cases')];
 
 export type BenchPhase = 'read' | 'decode' | 'lookup' | 'pipeline';
 

@@ -45,7 +45,7 @@ export const connLog = defineLog<ConnRecord>({
     }),
   ],
   profiles: {
-    // ELSA's bro_conn rule (patterndb.xml from mcholste/elsa, see /work/shared/elsa/README.md): its XML comment names
+    // ELSA's bro_conn rule (patterndb.xml from mcholste/elsa, see test/fixtures/elsa/README.md): its XML comment names
     // the Bro 2.1 columns the pattern walks, in this order, and schema.sql's BRO_CONN (class 20) slots map them:
     // i0..i4 = id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto; s0 service, s1 duration, s2 orig_bytes,
     // i5 resp_bytes, s3 orig_pkts, s4 resp_pkts. Today's extra local_resp would shift history into orig_pkts.

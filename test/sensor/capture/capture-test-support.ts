@@ -4,8 +4,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { openCaptureFile } from '../../../sensor/capture/open-capture';
+import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
-export const ZEEK_CASES = '/work/shared/zeek-cases';
+export const ZEEK_CASES = ZEEK_CASES_DIR;
 
 /** Every capture in the Zeek cases (pcap and pcapng). */
 export function zeekCaptures(): string[] {

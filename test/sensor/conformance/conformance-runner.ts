@@ -1,4 +1,4 @@
-// Runs the sensor pipeline on every Zeek case (/work/shared/zeek-cases) in-process and compares its conn.log and
+// Runs the sensor pipeline on every Zeek case (test/fixtures/zeek-cases) in-process and compares its conn.log and
 // weird.log with Zeek's, giving per-case and per-column scores; the table printer for `npm run conformance`.
 
 import * as fs from 'fs';
@@ -11,8 +11,9 @@ import { LogWriterSet } from '../../../sensor/logs/log-writer-set';
 import { SensorPipeline } from '../../../sensor/pipeline';
 import { readZeekLog, ZeekLogTable } from '../logs/zeek-log-reader';
 import { compareLog, LogComparison, scoreUidGroups } from './log-comparison';
+import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
-export const ZEEK_CASES_DIR = '/work/shared/zeek-cases';
+export { ZEEK_CASES_DIR };
 export const COMPARED_LOGS = ['conn.log', 'weird.log'];
 
 interface CaseIndexEntry {

@@ -13,8 +13,9 @@ import { ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from '../../../sensor/flows/likely-s
 import { LocalNetworks } from '../../../sensor/flows/local-networks';
 import { UidSource } from '../../../sensor/flows/uid';
 import { readZeekLog } from '../logs/zeek-log-reader';
+import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
-export const ZEEK_CASES = '/work/shared/zeek-cases';
+export const ZEEK_CASES = ZEEK_CASES_DIR;
 
 export interface CaseInfo {
   name: string;

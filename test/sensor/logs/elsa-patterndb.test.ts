@@ -1,6 +1,6 @@
 // Proves the `elsa` profile against ELSA's real parser: rows the sensor wrote (real captures), rewritten as ELSA's
 // syslog-ng does (`|` → `%7C`, TAB → `|`), go through pdbtool with ELSA's Bro rulesets (extracted at test time from
-// /work/shared/elsa/patterndb.xml) and must land in the i/s slots schema.sql assigns to each field.
+// test/fixtures/elsa/patterndb.xml) and must land in the i/s slots schema.sql assigns to each field.
 // ELSA's BRO_CONN class has no slot for conn_state (schema.sql maps none), so it cannot be checked there.
 
 import { expect } from 'chai';
@@ -15,12 +15,13 @@ import { LogWriterSet } from '../../../sensor/logs/log-writer-set';
 import { ProfileName } from '../../../sensor/logs/log-schema';
 import { SensorPipeline } from '../../../sensor/pipeline';
 import { readZeekLog, ZeekLogTable } from './zeek-log-reader';
+import { ELSA_DIR, ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
-const ELSA = '/work/shared/elsa';
+const ELSA = ELSA_DIR;
 const SYSLOG_NG = path.resolve(__dirname, '../../../../var/syslog-ng');
 const PDBTOOL = path.join(SYSLOG_NG, 'usr/bin/pdbtool');
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures/pcaps');
-const BAD_CHECKSUM_CASE = '/work/shared/zeek-cases/core-checksums_ignore_nets_runtime_update/localhost-bad-chksum.pcap';
+const BAD_CHECKSUM_CASE = path.join(ZEEK_CASES_DIR, 'core-checksums_ignore_nets_runtime_update', 'localhost-bad-chksum.pcap');
 
 /** What each ELSA field named in schema.sql means in Bro's logs (ELSA's naming: bytes_in = bytes to the originator). */
 const ELSA_FIELD_TO_COLUMN: Record<string, Record<string, string>> = {
@@ -107,7 +108,7 @@ describe('elsa profile through ELSA pdbtool', function () {
   const schema = readElsaSchema();
 
   before(() => {
-    expect(fs.existsSync(PDBTOOL), `pdbtool missing at ${PDBTOOL} (see /work/shared/elsa/README.md)`).to.equal(true);
+    expect(fs.existsSync(PDBTOOL), `pdbtool missing at ${PDBTOOL} (see test/fixtures/elsa/README.md)`).to.equal(true);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-elsa-'));
     patterndb = path.join(tmp, 'bro.xml');
     fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird']));

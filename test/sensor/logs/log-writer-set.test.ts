@@ -10,8 +10,9 @@ import { LogWriterSet } from '../../../sensor/logs/log-writer-set';
 import { weirdLog } from '../../../sensor/logs/weird-log';
 import { connRecordFromRow } from './baseline-records';
 import { readZeekLog } from './zeek-log-reader';
+import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
-const baseline = readZeekLog('/work/shared/zeek-cases/core-q-in-q/expected-conn.log');
+const baseline = readZeekLog(path.join(ZEEK_CASES_DIR, 'core-q-in-q', 'expected-conn.log'));
 const conn = connRecordFromRow(baseline.rows[0]);
 const clock = (): Date => new Date(2024, 4, 6, 7, 8, 9);
 

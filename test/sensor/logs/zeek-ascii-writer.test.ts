@@ -17,8 +17,9 @@ import {
 } from '../../../sensor/logs/zeek-ascii-writer';
 import { connRecordFromRow, TIME_MASK, weirdRecordFromRow } from './baseline-records';
 import { readZeekLog, unescapeZeekValue } from './zeek-log-reader';
+import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
-const CASES = '/work/shared/zeek-cases';
+const CASES = ZEEK_CASES_DIR;
 
 function baselineFiles(log: string): string[] {
   const out: string[] = [];

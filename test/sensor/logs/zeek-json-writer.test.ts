@@ -10,6 +10,7 @@ import { columnsOf, defineLog } from '../../../sensor/logs/log-schema';
 import { formatJsonDouble, ZeekJsonFormatter } from '../../../sensor/logs/zeek-json-writer';
 import { connRecordFromRow } from './baseline-records';
 import { readZeekLog } from './zeek-log-reader';
+import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
 interface Sample {
   s: string;
@@ -24,7 +25,7 @@ const sampleLog = defineLog<Sample>({
 
 describe('Zeek JSON writer', () => {
   it('writes a conn row as Zeek: flat keys in column order, unset omitted, epoch ts', () => {
-    const table = readZeekLog(path.join('/work/shared/zeek-cases', 'core-q-in-q', 'expected-conn.log'));
+    const table = readZeekLog(path.join(ZEEK_CASES_DIR, 'core-q-in-q', 'expected-conn.log'));
     const rec = { ...connRecordFromRow(table.rows[0]), tsSec: 1358985600, tsUsec: 123456 };
     const line = new ZeekJsonFormatter(profileColumns(connLog, 'zeek')).row(rec);
     expect(line.endsWith('}\n')).to.equal(true);

@@ -8,10 +8,12 @@
 //   bounded on-disk queue, so the tailers' offsets can advance (disk is durable). When disk is full too, enqueue()
 //   waits again.
 //
-// Order is global: memory only ever holds messages older than everything on disk. Once a message went to disk,
-// newer ones go behind it (to disk while the transport is not delivering, else they wait until the disk backlog
-// is delivered); at close() the memory part is put on disk in front of the disk backlog. What a previous run left
-// on disk is delivered first.
+// Order is global, and memory and disk never both hold messages: the first spill moves the memory's unconfirmed
+// messages to disk ahead of the new ones (batches in flight included), so whatever is fsync'd counts as durable in
+// order and the files' checkpoints advance over it. Once a message went to disk, newer ones go behind it (to disk
+// while the transport is not delivering, else they wait until the disk backlog is delivered); at close() what is
+// left in memory is put on disk in front of anything placed there meanwhile. What a previous run left on disk is
+// delivered first.
 //
 // Batches in flight: up to transport.maxBatchesInFlight (default 1) sends are outstanding at once; they are
 // confirmed in call order, and a rejection fails every later one too. On a rejection the sender waits for all of
@@ -203,6 +205,7 @@ export class DeliveryQueue {
       if (this.closing || !this.isDelivering()) {
         const size = rest.reduce((n, m) => n + m.length + 8, 0);
         if (this.disk.isEmpty || this.disk.bytes + size <= this.opts.diskMaxBytes || this.closing) {
+          if (this.memory.length > 0 && !this.closing) this.spillMemory();
           slot.pendingParts++;
           this.disk.append(rest);
           this.unsyncedDiskSlots.push(slot);
@@ -214,6 +217,38 @@ export class DeliveryQueue {
       await this.waitForSpace();
     }
     this.partDurable(slot); // placing is over
+  }
+
+  /**
+   * The first spill: the memory's unconfirmed messages go to disk ahead of the new ones, so the disk holds one
+   * ordered backlog. Left in memory, the oldest messages would stay undurable for the whole outage while newer ones
+   * became durable on disk, and no checkpoint could pass them: a kill -9 would then deliver the disk backlog and read
+   * the files again from before it (everything twice, the oldest last). Batches in flight from memory become disk
+   * batches over the records just written, so their confirmation moves the read pointer past them.
+   */
+  private spillMemory(): void {
+    const unconfirmed: Buffer[] = [];
+    for (const entry of this.memory) {
+      for (let k = entry.sent; k < entry.messages.length; k++) unconfirmed.push(entry.messages[k]);
+    }
+    // In flight here: the oldest unconfirmed messages, in order (after a failure the sender has taken them out).
+    let done = 0;
+    for (const send of this.inFlight) {
+      if (send.batch.source !== 'memory') continue;
+      const count = send.batch.messages.length;
+      const disk = this.disk.append(unconfirmed.slice(done, done + count));
+      send.batch = { source: 'disk', messages: send.batch.messages, disk };
+      this.diskIssuedUpTo = disk.next;
+      done += count;
+    }
+    if (done < unconfirmed.length) this.disk.append(unconfirmed.slice(done));
+    // Each entry's part is now a disk part: durable with the next fsync.
+    for (const entry of this.memory.splice(0)) this.unsyncedDiskSlots.push(entry.slot);
+    this.memoryCount = 0;
+    this.memoryIssueIndex = 0;
+    this.logger.info('collector not confirming: memory queue moved to the disk queue, newer messages follow it there', {
+      transport: this.transport.name, messages: unconfirmed.length, dir: this.opts.diskDirectory,
+    });
   }
 
   /** One part of an enqueue is durable (sent, or fsync'd to disk); the slot is once all are. */

@@ -80,10 +80,13 @@ export class DiskQueue {
     return this.unconsumedMessages === 0;
   }
 
-  /** Appends messages after everything queued (written to the page cache; call sync() for durability). */
-  append(messages: readonly Buffer[]): void {
-    if (messages.length === 0) return;
+  /**
+   * Appends messages after everything queued (written to the page cache; call sync() for durability). Returns the
+   * batch they form, as peek() would return it once everything before them is committed.
+   */
+  append(messages: readonly Buffer[]): DiskBatch {
     const records = encode(messages);
+    if (messages.length === 0) return { messages: [], next: this.endPosition(), bytes: 0 };
     if (this.writeSegment === undefined || (this.sizes.get(this.writeSegment) ?? 0) >= this.segmentMaxBytes) {
       this.openWriteSegment(this.lastSegment() === undefined ? this.read.segment : this.lastSegment()! + 1);
     }
@@ -95,6 +98,7 @@ export class DiskQueue {
     this.unconsumedBytes += records.length;
     this.unconsumedMessages += messages.length;
     this.writtenBytes += records.length;
+    return { messages: [...messages], next: { segment: seg, offset: this.sizes.get(seg)! }, bytes: records.length };
   }
 
   /** Puts messages in front of everything queued (shutdown: the memory queue is older than the disk backlog). */
@@ -288,6 +292,12 @@ export class DiskQueue {
         bytes: this.unconsumedBytes,
       });
     }
+  }
+
+  /** Just past the last record queued (the read position when nothing is). */
+  private endPosition(): DiskPosition {
+    const last = this.lastSegment();
+    return last === undefined ? { ...this.read } : { segment: last, offset: this.sizes.get(last)! };
   }
 
   private sortSizes(): void {

@@ -1,0 +1,85 @@
+// kill -9 while the collector is down and the disk queue is filling (issue 17, section 3): after the restart the
+// disk queue is delivered once and the file resumes after what the queue holds, so nothing is lost, the lines
+// arrive in order, and the only repeats are the lines of the last state write that had not completed.
+
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { freePort } from '../../helpers/rsyslogd-process';
+import { sleep, waitUntil } from './agent-process';
+import { NumberedLineWriter, parseNumbered } from './numbered-line-writer';
+import { allArrived, deliveryReport, describeReport, ShippingFixture } from './shipping-fixture';
+
+/**
+ * The writer adds 40 lines every 20 ms. A kill -9 repeats what was queued (sent, or written to the disk queue)
+ * after the file's last completed state write: a disk fsync and a state write, a few tens of ms, i.e. a few
+ * batches. 400 lines is 200 ms of writing: slack for a loaded machine, and far below the disk queue's content
+ * (thousands of lines) that the bug repeated.
+ */
+export const KILL9_OUTAGE_DUPLICATE_BOUND = 400;
+
+interface StatusFile { actions: Array<{ diskBytes: number; memoryMessages: number }> }
+
+/** Per tag: the sequence numbers in the order they first arrived. In order means strictly increasing. */
+export function firstArrivalOrderBreaks(messages: Buffer[], tag: string): number {
+  const seen = new Set<number>();
+  let last = -1;
+  let breaks = 0;
+  for (const m of messages) {
+    const n = parseNumbered(m.toString('latin1'));
+    if (!n || n.tag !== tag || seen.has(n.seq)) continue;
+    seen.add(n.seq);
+    if (n.seq < last) breaks++;
+    last = Math.max(last, n.seq);
+  }
+  return breaks;
+}
+
+export function readStatus(workDir: string): StatusFile | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(workDir, 'agent-status.json'), 'utf8')) as StatusFile;
+  } catch {
+    return undefined; // between the agent's rename and a restart
+  }
+}
+
+describe('kill -9 during a collector outage (disk queue)', function () {
+  this.timeout(90_000);
+  let fixture: ShippingFixture;
+  let writer: NumberedLineWriter | undefined;
+  beforeEach(() => { fixture = new ShippingFixture(); });
+  afterEach(async () => {
+    writer?.close();
+    writer = undefined;
+    await fixture.cleanup();
+  });
+
+  it('delivers the disk queue once and resumes the file after it: no loss, in order, repeats only within one state write', async () => {
+    fixture.port = await freePort(); // nobody listens yet
+    const files = [{ path: path.join(fixture.dir, 'conn.log'), tag: 'conn' }];
+    writer = new NumberedLineWriter(files);
+    fixture.writeConfig(files, { queueSize: 2000, actionParams: 'queue.maxDiskSpace="1m"' });
+    await fixture.startAgent();
+    writer.start(20, 40);
+    // The memory queue fills with the oldest lines, then (a second without delivery) newer ones go to disk.
+    await waitUntil(() => (readStatus(fixture.workDir)?.actions[0].diskBytes ?? 0) > 300_000, 30_000,
+      () => `status: ${JSON.stringify(readStatus(fixture.workDir))}`);
+    await fixture.agent!.kill9();
+    await sleep(300);
+    await fixture.startAgent();
+    await sleep(1000);
+    await fixture.startCollector();
+    await sleep(1000);
+    writer.stop();
+    const written = writer.written();
+    const progress = (): string => describeReport(deliveryReport(written, fixture.tally()));
+    await waitUntil(() => allArrived(written, fixture.tally()), 60_000, progress);
+    await sleep(500); // repeats, if any, arrive after the last new line
+    const [report] = deliveryReport(written, fixture.tally());
+    if (process.env.NSM_TEST_VERBOSE) console.log(progress());
+    expect(report.missing, 'missing').to.deep.equal([]);
+    expect(firstArrivalOrderBreaks(fixture.allMessages(), 'conn'), `first arrivals out of order: ${progress()}`).to.equal(0);
+    expect(report.duplicates, `duplicates: ${progress()}`).to.be.at.most(KILL9_OUTAGE_DUPLICATE_BOUND);
+    expect(await fixture.agent!.stop()).to.equal(0);
+  });
+});

@@ -3,6 +3,7 @@
 // arrive in order, and the only repeats are the lines of the last state write that had not completed.
 
 import { expect } from 'chai';
+import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { freePort } from '../../helpers/rsyslogd-process';
@@ -81,5 +82,46 @@ describe('kill -9 during a collector outage (disk queue)', function () {
     expect(firstArrivalOrderBreaks(fixture.allMessages(), 'conn'), `first arrivals out of order: ${progress()}`).to.equal(0);
     expect(report.duplicates, `duplicates: ${progress()}`).to.be.at.most(KILL9_OUTAGE_DUPLICATE_BOUND);
     expect(await fixture.agent!.stop()).to.equal(0);
+  });
+
+  it('property: kill -9 at random moments of an outage (seeded) loses nothing, keeps order, repeats within the bound per kill', async () => {
+    // A run: the collector is down, lines arrive steadily, the agent is killed 1-3 times after random delays
+    // (sometimes before the memory queue spilled, sometimes with a full disk queue) and restarted after a random
+    // pause, then the collector comes up.
+    const schedule = fc.array(fc.record({ afterMs: fc.integer({ min: 0, max: 1500 }), pauseMs: fc.integer({ min: 50, max: 600 }) }),
+      { minLength: 1, maxLength: 3 });
+    await fc.assert(fc.asyncProperty(schedule, async (kills) => {
+      const run = new ShippingFixture();
+      const runWriter = new NumberedLineWriter([{ path: path.join(run.dir, 'conn.log'), tag: 'conn' }]);
+      try {
+        run.port = await freePort();
+        run.writeConfig([{ path: path.join(run.dir, 'conn.log'), tag: 'conn' }], { queueSize: 1000, actionParams: 'queue.maxDiskSpace="512k"' });
+        await run.startAgent();
+        runWriter.start(20, 40);
+        for (const k of kills) {
+          await sleep(k.afterMs);
+          await run.agent!.kill9();
+          await sleep(k.pauseMs);
+          await run.startAgent();
+        }
+        await sleep(500);
+        await run.startCollector();
+        await sleep(500);
+        runWriter.stop();
+        const written = runWriter.written();
+        const progress = (): string => `kills ${JSON.stringify(kills)}: ${describeReport(deliveryReport(written, run.tally()))}`;
+        await waitUntil(() => allArrived(written, run.tally()), 60_000, progress);
+        await sleep(500);
+        const [report] = deliveryReport(written, run.tally());
+        if (process.env.NSM_TEST_VERBOSE) console.log(progress());
+        expect(report.missing, progress()).to.deep.equal([]);
+        expect(firstArrivalOrderBreaks(run.allMessages(), 'conn'), `first arrivals out of order: ${progress()}`).to.equal(0);
+        expect(report.duplicates, `duplicates: ${progress()}`).to.be.at.most(KILL9_OUTAGE_DUPLICATE_BOUND * kills.length);
+        expect(await run.agent!.stop()).to.equal(0);
+      } finally {
+        runWriter.close();
+        await run.cleanup();
+      }
+    }), { numRuns: 4, seed: 1717, endOnFailure: true });
   });
 });

@@ -209,6 +209,10 @@ export class FileServer {
 
   /** The hot path: formats the batch once per template and hands it to every matching queue. */
   private async acceptBatch(p: FilePipeline, batch: LineBatch): Promise<void> {
+    // While the state file cannot be written, nothing more is read: it could not be checkpointed (see the README).
+    // Stopping meanwhile, the batch is neither queued nor checkpointed, so the next start reads it again.
+    const admitted = p.committer.admit();
+    if (admitted !== true && !(await admitted)) return;
     p.linesRead += batch.lines.length;
     const commit: PendingCommit = {
       checkpoint: { path: p.file.path, identity: batch.identity, offset: batch.endOffset },
@@ -235,6 +239,7 @@ export class FileServer {
 
   private async stopNow(): Promise<void> {
     this.logger.info('agent stopping');
+    for (const p of this.pipelines) p.committer.stopWaiting(); // a tailer held by an unwritable state file stops now
     const tailersStopped = Promise.all(this.pipelines.map(async (p) => { await p.tailer.stop(); await p.running; }));
     // A tailer blocked in enqueue() (memory and disk queue both full) only returns once its queue closes; do not
     // wait for it forever: close the queues, which then accept the waiting batches, and collect the tailers after.

@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { freePort } from '../../helpers/rsyslogd-process';
 import { sleep, waitUntil } from './agent-process';
-import { NumberedLineWriter, parseNumbered } from './numbered-line-writer';
+import { firstArrivalOrderBreaks } from './arrival-order';
+import { NumberedLineWriter } from './numbered-line-writer';
 import { allArrived, deliveryReport, describeReport, ShippingFixture } from './shipping-fixture';
 
 /**
@@ -17,26 +18,11 @@ import { allArrived, deliveryReport, describeReport, ShippingFixture } from './s
  * batches. 400 lines is 200 ms of writing: slack for a loaded machine, and far below the disk queue's content
  * (thousands of lines) that the bug repeated.
  */
-export const KILL9_OUTAGE_DUPLICATE_BOUND = 400;
+const KILL9_OUTAGE_DUPLICATE_BOUND = 400;
 
 interface StatusFile { actions: Array<{ diskBytes: number; memoryMessages: number }> }
 
-/** Per tag: the sequence numbers in the order they first arrived. In order means strictly increasing. */
-export function firstArrivalOrderBreaks(messages: Buffer[], tag: string): number {
-  const seen = new Set<number>();
-  let last = -1;
-  let breaks = 0;
-  for (const m of messages) {
-    const n = parseNumbered(m.toString('latin1'));
-    if (!n || n.tag !== tag || seen.has(n.seq)) continue;
-    seen.add(n.seq);
-    if (n.seq < last) breaks++;
-    last = Math.max(last, n.seq);
-  }
-  return breaks;
-}
-
-export function readStatus(workDir: string): StatusFile | undefined {
+function readStatus(workDir: string): StatusFile | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(workDir, 'agent-status.json'), 'utf8')) as StatusFile;
   } catch {

@@ -27,6 +27,7 @@
 import type { Logger } from '../../src/core/logger';
 import { ExponentialBackoff, sleep } from '../transport/backoff';
 import type { Transport } from '../transport/transport';
+import { FailureLog } from '../state/failure-log';
 import { DiskQueue, type DiskBatch, type DiskPosition } from './disk-queue';
 
 export interface CommitToken {
@@ -116,6 +117,10 @@ export class DeliveryQueue {
   private spaceWaiters: (() => void)[] = [];
   private readonly sender: Promise<void>;
   private readonly retry: ExponentialBackoff;
+  /** Retries of a failed disk queue write (a full disk): 100 ms doubling to 5 s. */
+  private readonly diskRetry = new ExponentialBackoff({ initialMs: 100, maxMs: 5000 });
+  private readonly diskWriteFailures: FailureLog;
+  private readonly diskSyncFailures: FailureLog;
   private readonly spillAfterMs: number;
   private readonly maxInFlight: number;
   /** Oldest first: confirmations are taken from the head only, so commits keep send order. */
@@ -143,6 +148,8 @@ export class DeliveryQueue {
     const declared = opts.transport.maxBatchesInFlight ?? 1;
     this.maxInFlight = Number.isInteger(declared) && declared >= 1 ? declared : 1;
     this.disk = DiskQueue.open(opts.diskDirectory, opts.logger, opts.diskSegmentBytes);
+    this.diskWriteFailures = new FailureLog(opts.logger);
+    this.diskSyncFailures = new FailureLog(opts.logger);
     this.sender = this.runSender();
   }
 
@@ -205,9 +212,19 @@ export class DeliveryQueue {
       if (this.closing || !this.isDelivering()) {
         const size = rest.reduce((n, m) => n + m.length + 8, 0);
         if (this.disk.isEmpty || this.disk.bytes + size <= this.opts.diskMaxBytes || this.closing) {
-          if (this.memory.length > 0 && !this.closing) this.spillMemory();
+          try {
+            this.writeToDisk(rest);
+          } catch (err) {
+            this.diskWriteFailures.failed(err, 'cannot write the disk queue: new messages wait (and the tailers with them) until it can be written; retrying',
+              { dir: this.opts.diskDirectory });
+            // Closing: these messages stay unconfirmed, so the files' checkpoints stop before them and the next start reads them again.
+            if (this.closing) return;
+            await sleep(this.diskRetry.nextDelayMs(), this.stopController.signal).catch(() => undefined);
+            continue;
+          }
+          this.diskRetry.reset();
+          this.diskWriteFailures.recovered('disk queue written again', { dir: this.opts.diskDirectory });
           slot.pendingParts++;
-          this.disk.append(rest);
           this.unsyncedDiskSlots.push(slot);
           this.scheduleFlush();
           this.wakeSender?.();
@@ -220,28 +237,43 @@ export class DeliveryQueue {
   }
 
   /**
+   * Appends `messages` to the disk queue, behind the memory's unconfirmed messages on the first spill; all in one
+   * write, so a failure (a full disk) changes nothing and the caller may retry.
+   */
+  private writeToDisk(messages: Buffer[]): void {
+    if (this.memory.length === 0 || this.closing) {
+      this.disk.append(messages);
+      return;
+    }
+    this.spillMemory(messages);
+  }
+
+  /**
    * The first spill: the memory's unconfirmed messages go to disk ahead of the new ones, so the disk holds one
    * ordered backlog. Left in memory, the oldest messages would stay undurable for the whole outage while newer ones
    * became durable on disk, and no checkpoint could pass them: a kill -9 would then deliver the disk backlog and read
    * the files again from before it (everything twice, the oldest last). Batches in flight from memory become disk
    * batches over the records just written, so their confirmation moves the read pointer past them.
    */
-  private spillMemory(): void {
+  private spillMemory(newer: Buffer[]): void {
     const unconfirmed: Buffer[] = [];
     for (const entry of this.memory) {
       for (let k = entry.sent; k < entry.messages.length; k++) unconfirmed.push(entry.messages[k]);
     }
     // In flight here: the oldest unconfirmed messages, in order (after a failure the sender has taken them out).
+    const sends = this.inFlight.filter((send) => send.batch.source === 'memory');
+    const groups: Buffer[][] = [];
     let done = 0;
-    for (const send of this.inFlight) {
-      if (send.batch.source !== 'memory') continue;
-      const count = send.batch.messages.length;
-      const disk = this.disk.append(unconfirmed.slice(done, done + count));
-      send.batch = { source: 'disk', messages: send.batch.messages, disk };
-      this.diskIssuedUpTo = disk.next;
-      done += count;
+    for (const send of sends) {
+      groups.push(unconfirmed.slice(done, done + send.batch.messages.length));
+      done += send.batch.messages.length;
     }
-    if (done < unconfirmed.length) this.disk.append(unconfirmed.slice(done));
+    groups.push(unconfirmed.slice(done), newer);
+    const written = this.disk.appendGroups(groups);
+    sends.forEach((send, i) => {
+      send.batch = { source: 'disk', messages: send.batch.messages, disk: written[i] };
+      this.diskIssuedUpTo = written[i].next;
+    });
     // Each entry's part is now a disk part: durable with the next fsync.
     for (const entry of this.memory.splice(0)) this.unsyncedDiskSlots.push(entry.slot);
     this.memoryCount = 0;
@@ -295,9 +327,10 @@ export class DeliveryQueue {
         this.unsyncedDiskSlots = [];
         try {
           await this.disk.sync();
+          this.diskSyncFailures.recovered('disk queue fsync works again', { dir: this.opts.diskDirectory });
           for (const slot of slots) this.partDurable(slot);
         } catch (err) {
-          this.logger.error('cannot fsync the disk queue; will retry', { dir: this.opts.diskDirectory, error: (err as Error).message });
+          this.diskSyncFailures.failed(err, 'cannot fsync the disk queue; will retry', { dir: this.opts.diskDirectory });
           this.unsyncedDiskSlots = slots.concat(this.unsyncedDiskSlots);
           await sleep(1000);
         }

@@ -85,20 +85,43 @@ export class DiskQueue {
    * batch they form, as peek() would return it once everything before them is committed.
    */
   append(messages: readonly Buffer[]): DiskBatch {
-    const records = encode(messages);
-    if (messages.length === 0) return { messages: [], next: this.endPosition(), bytes: 0 };
+    return this.appendGroups([messages])[0];
+  }
+
+  /**
+   * Appends several groups of messages in one write, each group becoming one batch. All or nothing: when the write
+   * fails (ENOSPC, EIO) the segment is cut back and the queue is as before; the error is thrown.
+   */
+  appendGroups(groups: readonly (readonly Buffer[])[]): DiskBatch[] {
+    const encoded = groups.map(encode);
+    const records = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
     if (this.writeSegment === undefined || (this.sizes.get(this.writeSegment) ?? 0) >= this.segmentMaxBytes) {
       this.openWriteSegment(this.lastSegment() === undefined ? this.read.segment : this.lastSegment()! + 1);
     }
     const seg = this.writeSegment!;
     const fd = this.writeFd!;
-    writeFully(fd, records, this.sizes.get(seg)!);
-    this.sizes.set(seg, this.sizes.get(seg)! + records.length);
+    const start = this.sizes.get(seg)!;
+    try {
+      writeFully(fd, records, start);
+    } catch (err) {
+      // A part may have reached the file: cut it off, so a restart does not deliver records nobody counted.
+      try {
+        fs.ftruncateSync(fd, start);
+      } catch {
+        // Records past the recorded size are overwritten by the next append anyway.
+      }
+      throw err;
+    }
+    this.sizes.set(seg, start + records.length);
     this.dirtyFds.add(fd);
     this.unconsumedBytes += records.length;
-    this.unconsumedMessages += messages.length;
     this.writtenBytes += records.length;
-    return { messages: [...messages], next: { segment: seg, offset: this.sizes.get(seg)! }, bytes: records.length };
+    let offset = start;
+    return groups.map((messages, i) => {
+      offset += encoded[i].length;
+      this.unconsumedMessages += messages.length;
+      return { messages: [...messages], next: { segment: seg, offset }, bytes: encoded[i].length };
+    });
   }
 
   /** Puts messages in front of everything queued (shutdown: the memory queue is older than the disk backlog). */
@@ -227,9 +250,13 @@ export class DiskQueue {
 
   private openWriteSegment(seg: number): void {
     if (this.writeFd !== undefined) {
-      fs.fsyncSync(this.writeFd);
-      fs.closeSync(this.writeFd);
-      this.dirtyFds.delete(this.writeFd);
+      const fd = this.writeFd;
+      fs.fsyncSync(fd);
+      // Forgotten before the open below, which may fail (no space for a new file): the next append tries again.
+      this.writeFd = undefined;
+      this.writeSegment = undefined;
+      this.dirtyFds.delete(fd);
+      fs.closeSync(fd);
     }
     const file = path.join(this.dir, segmentName(seg));
     this.writeFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
@@ -292,12 +319,6 @@ export class DiskQueue {
         bytes: this.unconsumedBytes,
       });
     }
-  }
-
-  /** Just past the last record queued (the read position when nothing is). */
-  private endPosition(): DiskPosition {
-    const last = this.lastSegment();
-    return last === undefined ? { ...this.read } : { segment: last, offset: this.sizes.get(last)! };
   }
 
   private sortSizes(): void {

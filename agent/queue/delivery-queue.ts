@@ -23,6 +23,9 @@
 // Durability, reported in enqueue order through onDurable(token): a message is durable once the transport
 // confirmed it (see transport.ts for how much each protocol can confirm) or once it is fsync'd into the disk
 // queue. The tailers persist their file offsets only then, so a crash repeats lines rather than losing them.
+//
+// A disk write that fails (a full disk) changes nothing on disk; the enqueue waits and retries with a backoff, the
+// cause logged once and the recovery once (the tailers wait behind it: the files are the buffer).
 
 import type { Logger } from '../../src/core/logger';
 import { ExponentialBackoff, sleep } from '../transport/backoff';

@@ -7,6 +7,7 @@
 //                                         `skip` holds start offsets of later segments that were partly
 //                                         delivered before a newer segment was put in front of them (close()).
 // Segments are read in ascending number; appends go to the highest, `prepend` creates one below the lowest.
+// An append is all or nothing: a failed write (ENOSPC) is cut back off the segment and thrown.
 
 import * as fs from 'fs';
 import * as path from 'path';

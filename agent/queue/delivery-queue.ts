@@ -124,6 +124,7 @@ export class DeliveryQueue {
   private readonly diskRetry = new ExponentialBackoff({ initialMs: 100, maxMs: 5000 });
   private readonly diskWriteFailures: FailureLog;
   private readonly diskSyncFailures: FailureLog;
+  private readonly pointerWriteFailures: FailureLog;
   private readonly spillAfterMs: number;
   private readonly maxInFlight: number;
   /** Oldest first: confirmations are taken from the head only, so commits keep send order. */
@@ -153,6 +154,7 @@ export class DeliveryQueue {
     this.disk = DiskQueue.open(opts.diskDirectory, opts.logger, opts.diskSegmentBytes);
     this.diskWriteFailures = new FailureLog(opts.logger);
     this.diskSyncFailures = new FailureLog(opts.logger);
+    this.pointerWriteFailures = new FailureLog(opts.logger);
     this.sender = this.runSender();
   }
 
@@ -491,9 +493,11 @@ export class DeliveryQueue {
         this.undeliveredSince = this.inFlight.length > 0 ? Date.now() : undefined;
         try {
           await this.commit(head.batch);
+          this.pointerWriteFailures.recovered('disk queue read pointer written again', { dir: this.opts.diskDirectory });
         } catch (err) {
           // Sent but the read pointer could not be saved: after a restart these would be sent again (never lost).
-          this.logger.error('cannot record delivered disk queue messages', { error: (err as Error).message });
+          this.pointerWriteFailures.failed(err, 'cannot record delivered disk queue messages (a restart would send them again)',
+            { dir: this.opts.diskDirectory });
         }
         continue;
       }

@@ -81,4 +81,46 @@ describe('DeliveryQueue on a full disk (ENOSPC)', function () {
     expect(transport.violations).to.deep.equal([]);
     expect(sink.lines.filter((l) => /read error/.test(l))).to.deep.equal([]);
   });
+
+  it('the collector comes back while the disk is full: delivery frees the space, each failure logged once per cause, nothing lost or repeated', async function () {
+    const where = path.join(dir, 'mnt');
+    fs.mkdirSync(where);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', where], { stdio: 'ignore' });
+    } catch {
+      this.skip(); // needs root (CAP_SYS_ADMIN) to mount a tmpfs
+    }
+    mnt = where;
+    const sink = new MemorySink();
+    const transport = new PipelinedFakeTransport({ maxBatchesInFlight: 2, numberOf });
+    transport.setUp(false);
+    const queue = new DeliveryQueue({
+      transport, memoryMessages: 50, diskDirectory: path.join(where, 'queue'), diskMaxBytes: 1 << 30, batchMaxMessages: 20,
+      logger: createLogger('queue', sink), onDurable: () => undefined, retryBackoff: { initialMs: 5, maxMs: 20 },
+      spillAfterMs: 50, diskSegmentBytes: 8 << 10,
+    });
+    closers.push(async () => {
+      transport.setUp(true);
+      await queue.close();
+    });
+    const total = 3000;
+    const accepted = range(0, total / 100).map((b) => queue.enqueue(range(b * 100, b * 100 + 100).map(msg), { id: b }));
+    await waitFor('the disk to fill', () => sink.lines.some((l) => / ERROR /.test(l)), 20_000);
+    transport.setUp(true);
+    await Promise.all(accepted);
+    await waitFor('everything delivered', () => transport.confirmed.length >= total && queue.stats().state === 'idle', 30_000);
+    expect(transport.confirmed).to.deep.equal(range(0, total));
+    expect(transport.received, 'nothing sent twice').to.deep.equal(range(0, total));
+    const errors = sink.lines.filter((l) => / ERROR /.test(l));
+    // Appends and (while the disk stays full) read-pointer writes may both fail: each cause once per spell.
+    const appendErrors = errors.filter((l) => /cannot write the disk queue/.test(l));
+    const recoveries = sink.lines.filter((l) => /disk queue written again/.test(l));
+    expect(appendErrors.length, errors.join('\n')).to.be.at.least(1);
+    expect(appendErrors.length, 'one line per spell of failures').to.be.at.most(recoveries.length + 1);
+    const pointerErrors = errors.filter((l) => /cannot record delivered/.test(l));
+    const pointerRecoveries = sink.lines.filter((l) => /read pointer written again/.test(l));
+    expect(pointerErrors.length, 'one line per spell of failures').to.be.at.most(pointerRecoveries.length + 1);
+    expect(errors.length, errors.join('\n')).to.equal(appendErrors.length + pointerErrors.length);
+    if (process.env.NSM_TEST_VERBOSE) console.log(errors.length, appendErrors.length, recoveries.length, pointerErrors.length, pointerRecoveries.length);
+  });
 });

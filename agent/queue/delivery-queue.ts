@@ -28,9 +28,9 @@
 // cause logged once and the recovery once (the tailers wait behind it: the files are the buffer).
 
 import type { Logger } from '../../src/core/logger';
+import { FailureLog } from '../state/failure-log';
 import { ExponentialBackoff, sleep } from '../transport/backoff';
 import type { Transport } from '../transport/transport';
-import { FailureLog } from '../state/failure-log';
 import { DiskQueue, type DiskBatch, type DiskPosition } from './disk-queue';
 
 export interface CommitToken {

@@ -49,6 +49,9 @@ export class DiskQueue {
   private writeSegment?: number;
   private needsDirSync = false;
   private dirtyFds = new Set<number>();
+  /** sync() calls running; while any is, a segment's descriptor is retired (synced, to close later), not closed. */
+  private syncing = 0;
+  private readonly retiredFds: number[] = [];
 
   private constructor(
     readonly dir: string,
@@ -154,10 +157,24 @@ export class DiskQueue {
   async sync(): Promise<void> {
     const fds = [...this.dirtyFds];
     this.dirtyFds.clear();
-    for (const fd of fds) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
-    if (this.needsDirSync) {
-      this.needsDirSync = false;
-      syncDirectory(this.dir);
+    this.syncing++;
+    try {
+      for (let i = 0; i < fds.length; i++) {
+        try {
+          await new Promise<void>((resolve, reject) => fs.fsync(fds[i], (err) => (err ? reject(err) : resolve())));
+        } catch (err) {
+          // Not synced: the next sync() tries these again (a retired one was synced as it was retired).
+          for (const fd of fds.slice(i)) if (!this.retiredFds.includes(fd)) this.dirtyFds.add(fd);
+          throw err;
+        }
+      }
+      if (this.needsDirSync) {
+        this.needsDirSync = false;
+        syncDirectory(this.dir);
+      }
+    } finally {
+      // Closed only now: an fsync above must not meet a closed descriptor, or its number reused for another file.
+      if (--this.syncing === 0) for (const fd of this.retiredFds.splice(0)) fs.closeSync(fd);
     }
   }
 
@@ -226,6 +243,7 @@ export class DiskQueue {
   }
 
   close(): void {
+    for (const fd of this.retiredFds.splice(0)) fs.closeSync(fd);
     if (this.writeFd !== undefined) {
       fs.fsyncSync(this.writeFd);
       fs.closeSync(this.writeFd);
@@ -257,7 +275,8 @@ export class DiskQueue {
       this.writeFd = undefined;
       this.writeSegment = undefined;
       this.dirtyFds.delete(fd);
-      fs.closeSync(fd);
+      if (this.syncing > 0) this.retiredFds.push(fd);
+      else fs.closeSync(fd);
     }
     const file = path.join(this.dir, segmentName(seg));
     this.writeFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);

@@ -61,4 +61,28 @@ describe('DiskQueue sync() while segments rotate', function () {
     expect(swapped, 'descriptors closed (and reused) under a pending fsync').to.deep.equal([]);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.q'))).to.have.length(40);
   });
+
+  it('a failed fsync leaves the segment to the next sync(), which must not succeed without syncing it', async () => {
+    const q = DiskQueue.open(dir, silentLogger, 1 << 20);
+    q.append([Buffer.from('one')]);
+    const synced: string[] = [];
+    let failNext = true;
+    fsModule.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void => {
+      if (failNext) {
+        failNext = false;
+        const err: NodeJS.ErrnoException = new Error('EIO: i/o error, fsync');
+        err.code = 'EIO';
+        setImmediate(() => callback(err));
+        return;
+      }
+      synced.push(fdTarget(fd));
+      realFsync(fd, callback);
+    }) as typeof fs.fsync;
+    let failed: string | undefined;
+    await q.sync().catch((err: Error) => { failed = err.message; });
+    expect(failed).to.match(/EIO/);
+    await q.sync();
+    expect(synced.filter((f) => f.endsWith('segment-001000000000.q')), 'the retry synced the segment').to.have.length(1);
+    q.close();
+  });
 });

@@ -8,7 +8,8 @@ import { selectorMatches } from './config/syslog-selector';
 import { preciseNow, PreciseTime } from './format/precise-clock';
 import { SyslogFormatter } from './format/syslog-formatter';
 import { CommitToken, DeliveryQueue } from './queue/delivery-queue';
-import { FileCheckpoint, StateStore } from './state/state-store';
+import { CheckpointCommitter, PendingCommit } from './state/checkpoint-committer';
+import { StateStore } from './state/state-store';
 import { FileIdentity } from './tailer/file-identity';
 import { FileTailer, LineBatch } from './tailer/file-tailer';
 import { createTransport } from './transport/create-transport';
@@ -69,85 +70,6 @@ export interface RelpWindowStatus {
 export interface FileServerStatus {
   files: FileStatus[];
   actions: ActionStatus[];
-}
-
-/** A batch on its way to the queues: the file's checkpoint may move to `checkpoint` once `pendingActions` reaches 0. */
-interface PendingCommit {
-  checkpoint: FileCheckpoint;
-  pendingActions: number;
-}
-
-/**
- * Advances one file's state file in the order its batches were read, only over batches durable in every action.
- * Writes are coalesced: while one write is in flight, later confirmations only replace what the next write will hold.
- */
-class CheckpointCommitter {
-  private readonly commits: PendingCommit[] = [];
-  private latest: FileCheckpoint | undefined;
-  private written: FileCheckpoint | undefined;
-  private inFlight: Promise<void> | undefined;
-
-  constructor(
-    private readonly stateStore: StateStore,
-    private readonly stateFile: string,
-    private readonly logger: Logger,
-    initial: FileCheckpoint | undefined,
-  ) {
-    this.written = initial;
-  }
-
-  add(commit: PendingCommit): void {
-    this.commits.push(commit);
-    if (commit.pendingActions === 0) this.release();
-  }
-
-  /** One action holds `commit` durably. */
-  confirm(commit: PendingCommit): void {
-    commit.pendingActions--;
-    if (commit.pendingActions === 0) this.release();
-  }
-
-  confirmedOffset(): number {
-    return this.written?.offset ?? 0;
-  }
-
-  /** Shutdown: waits for the write in flight, then writes the newest confirmed checkpoint if it is not on disk yet. */
-  async flush(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
-    if (this.latest && this.latest !== this.written) await this.write(this.latest);
-  }
-
-  /** Batches complete in read order per action, but with several actions a later batch may finish first: advance only over the done prefix. */
-  private release(): void {
-    let advanced = false;
-    while (this.commits.length > 0 && this.commits[0].pendingActions === 0) {
-      this.latest = this.commits.shift()!.checkpoint;
-      advanced = true;
-    }
-    if (advanced) this.scheduleWrite();
-  }
-
-  /** At most one write in flight; whatever is confirmed meanwhile goes into the next one. */
-  private scheduleWrite(): void {
-    if (this.inFlight) return;
-    const target = this.latest;
-    if (!target || target === this.written) return;
-    this.inFlight = this.write(target).finally(() => {
-      this.inFlight = undefined;
-      this.scheduleWrite();
-    });
-  }
-
-  private async write(checkpoint: FileCheckpoint): Promise<void> {
-    try {
-      // Async: the two fsyncs run on the thread pool, so a state write never stalls reading and sending.
-      await this.stateStore.saveAsync(this.stateFile, checkpoint);
-      this.written = checkpoint;
-    } catch (err) {
-      // Not fatal: the previous checkpoint stays, so a restart re-sends (duplicates) rather than loses.
-      this.logger.error('cannot write state file', { file: this.stateFile, error: (err as Error).message });
-    }
-  }
 }
 
 /** One forward action at run time. */
@@ -287,6 +209,10 @@ export class FileServer {
 
   /** The hot path: formats the batch once per template and hands it to every matching queue. */
   private async acceptBatch(p: FilePipeline, batch: LineBatch): Promise<void> {
+    // While the state file cannot be written, nothing more is read: it could not be checkpointed (see the README).
+    // Stopping meanwhile, the batch is neither queued nor checkpointed, so the next start reads it again.
+    const admitted = p.committer.admit();
+    if (admitted !== true && !(await admitted)) return;
     p.linesRead += batch.lines.length;
     const commit: PendingCommit = {
       checkpoint: { path: p.file.path, identity: batch.identity, offset: batch.endOffset },
@@ -313,6 +239,7 @@ export class FileServer {
 
   private async stopNow(): Promise<void> {
     this.logger.info('agent stopping');
+    for (const p of this.pipelines) p.committer.stopWaiting(); // a tailer held by an unwritable state file stops now
     const tailersStopped = Promise.all(this.pipelines.map(async (p) => { await p.tailer.stop(); await p.running; }));
     // A tailer blocked in enqueue() (memory and disk queue both full) only returns once its queue closes; do not
     // wait for it forever: close the queues, which then accept the waiting batches, and collect the tailers after.

@@ -8,10 +8,12 @@
 //   bounded on-disk queue, so the tailers' offsets can advance (disk is durable). When disk is full too, enqueue()
 //   waits again.
 //
-// Order is global: memory only ever holds messages older than everything on disk. Once a message went to disk,
-// newer ones go behind it (to disk while the transport is not delivering, else they wait until the disk backlog
-// is delivered); at close() the memory part is put on disk in front of the disk backlog. What a previous run left
-// on disk is delivered first.
+// Order is global, and memory and disk never both hold messages: the first spill moves the memory's unconfirmed
+// messages to disk ahead of the new ones (batches in flight included), so whatever is fsync'd counts as durable in
+// order and the files' checkpoints advance over it. Once a message went to disk, newer ones go behind it (to disk
+// while the transport is not delivering, else they wait until the disk backlog is delivered); at close() what is
+// left in memory is put on disk in front of anything placed there meanwhile. What a previous run left on disk is
+// delivered first.
 //
 // Batches in flight: up to transport.maxBatchesInFlight (default 1) sends are outstanding at once; they are
 // confirmed in call order, and a rejection fails every later one too. On a rejection the sender waits for all of
@@ -21,8 +23,12 @@
 // Durability, reported in enqueue order through onDurable(token): a message is durable once the transport
 // confirmed it (see transport.ts for how much each protocol can confirm) or once it is fsync'd into the disk
 // queue. The tailers persist their file offsets only then, so a crash repeats lines rather than losing them.
+//
+// A disk write that fails (a full disk) changes nothing on disk; the enqueue waits and retries with a backoff, the
+// cause logged once and the recovery once (the tailers wait behind it: the files are the buffer).
 
 import type { Logger } from '../../src/core/logger';
+import { FailureLog } from '../state/failure-log';
 import { ExponentialBackoff, sleep } from '../transport/backoff';
 import type { Transport } from '../transport/transport';
 import { DiskQueue, type DiskBatch, type DiskPosition } from './disk-queue';
@@ -114,6 +120,11 @@ export class DeliveryQueue {
   private spaceWaiters: (() => void)[] = [];
   private readonly sender: Promise<void>;
   private readonly retry: ExponentialBackoff;
+  /** Retries of a failed disk queue write (a full disk): 100 ms doubling to 5 s. */
+  private readonly diskRetry = new ExponentialBackoff({ initialMs: 100, maxMs: 5000 });
+  private readonly diskWriteFailures: FailureLog;
+  private readonly diskSyncFailures: FailureLog;
+  private readonly pointerWriteFailures: FailureLog;
   private readonly spillAfterMs: number;
   private readonly maxInFlight: number;
   /** Oldest first: confirmations are taken from the head only, so commits keep send order. */
@@ -141,6 +152,9 @@ export class DeliveryQueue {
     const declared = opts.transport.maxBatchesInFlight ?? 1;
     this.maxInFlight = Number.isInteger(declared) && declared >= 1 ? declared : 1;
     this.disk = DiskQueue.open(opts.diskDirectory, opts.logger, opts.diskSegmentBytes);
+    this.diskWriteFailures = new FailureLog(opts.logger);
+    this.diskSyncFailures = new FailureLog(opts.logger);
+    this.pointerWriteFailures = new FailureLog(opts.logger);
     this.sender = this.runSender();
   }
 
@@ -203,8 +217,19 @@ export class DeliveryQueue {
       if (this.closing || !this.isDelivering()) {
         const size = rest.reduce((n, m) => n + m.length + 8, 0);
         if (this.disk.isEmpty || this.disk.bytes + size <= this.opts.diskMaxBytes || this.closing) {
+          try {
+            this.writeToDisk(rest);
+          } catch (err) {
+            this.diskWriteFailures.failed(err, 'cannot write the disk queue: new messages wait (and the tailers with them) until it can be written; retrying',
+              { dir: this.opts.diskDirectory });
+            // Closing: these messages stay unconfirmed, so the files' checkpoints stop before them and the next start reads them again.
+            if (this.closing) return;
+            await sleep(this.diskRetry.nextDelayMs(), this.stopController.signal).catch(() => undefined);
+            continue;
+          }
+          this.diskRetry.reset();
+          this.diskWriteFailures.recovered('disk queue written again', { dir: this.opts.diskDirectory });
           slot.pendingParts++;
-          this.disk.append(rest);
           this.unsyncedDiskSlots.push(slot);
           this.scheduleFlush();
           this.wakeSender?.();
@@ -214,6 +239,53 @@ export class DeliveryQueue {
       await this.waitForSpace();
     }
     this.partDurable(slot); // placing is over
+  }
+
+  /**
+   * Appends `messages` to the disk queue, behind the memory's unconfirmed messages on the first spill; all in one
+   * write, so a failure (a full disk) changes nothing and the caller may retry.
+   */
+  private writeToDisk(messages: Buffer[]): void {
+    if (this.memory.length === 0 || this.closing) {
+      this.disk.append(messages);
+      return;
+    }
+    this.spillMemory(messages);
+  }
+
+  /**
+   * The first spill: the memory's unconfirmed messages go to disk ahead of the new ones, so the disk holds one
+   * ordered backlog. Left in memory, the oldest messages would stay undurable for the whole outage while newer ones
+   * became durable on disk, and no checkpoint could pass them: a kill -9 would then deliver the disk backlog and read
+   * the files again from before it (everything twice, the oldest last). Batches in flight from memory become disk
+   * batches over the records just written, so their confirmation moves the read pointer past them.
+   */
+  private spillMemory(newer: Buffer[]): void {
+    const unconfirmed: Buffer[] = [];
+    for (const entry of this.memory) {
+      for (let k = entry.sent; k < entry.messages.length; k++) unconfirmed.push(entry.messages[k]);
+    }
+    // In flight here: the oldest unconfirmed messages, in order (after a failure the sender has taken them out).
+    const sends = this.inFlight.filter((send) => send.batch.source === 'memory');
+    const groups: Buffer[][] = [];
+    let done = 0;
+    for (const send of sends) {
+      groups.push(unconfirmed.slice(done, done + send.batch.messages.length));
+      done += send.batch.messages.length;
+    }
+    groups.push(unconfirmed.slice(done), newer);
+    const written = this.disk.appendGroups(groups);
+    sends.forEach((send, i) => {
+      send.batch = { source: 'disk', messages: send.batch.messages, disk: written[i] };
+      this.diskIssuedUpTo = written[i].next;
+    });
+    // Each entry's part is now a disk part: durable with the next fsync.
+    for (const entry of this.memory.splice(0)) this.unsyncedDiskSlots.push(entry.slot);
+    this.memoryCount = 0;
+    this.memoryIssueIndex = 0;
+    this.logger.info('collector not confirming: memory queue moved to the disk queue, newer messages follow it there', {
+      transport: this.transport.name, messages: unconfirmed.length, dir: this.opts.diskDirectory,
+    });
   }
 
   /** One part of an enqueue is durable (sent, or fsync'd to disk); the slot is once all are. */
@@ -260,9 +332,10 @@ export class DeliveryQueue {
         this.unsyncedDiskSlots = [];
         try {
           await this.disk.sync();
+          this.diskSyncFailures.recovered('disk queue fsync works again', { dir: this.opts.diskDirectory });
           for (const slot of slots) this.partDurable(slot);
         } catch (err) {
-          this.logger.error('cannot fsync the disk queue; will retry', { dir: this.opts.diskDirectory, error: (err as Error).message });
+          this.diskSyncFailures.failed(err, 'cannot fsync the disk queue; will retry', { dir: this.opts.diskDirectory });
           this.unsyncedDiskSlots = slots.concat(this.unsyncedDiskSlots);
           await sleep(1000);
         }
@@ -420,9 +493,11 @@ export class DeliveryQueue {
         this.undeliveredSince = this.inFlight.length > 0 ? Date.now() : undefined;
         try {
           await this.commit(head.batch);
+          this.pointerWriteFailures.recovered('disk queue read pointer written again', { dir: this.opts.diskDirectory });
         } catch (err) {
           // Sent but the read pointer could not be saved: after a restart these would be sent again (never lost).
-          this.logger.error('cannot record delivered disk queue messages', { error: (err as Error).message });
+          this.pointerWriteFailures.failed(err, 'cannot record delivered disk queue messages (a restart would send them again)',
+            { dir: this.opts.diskDirectory });
         }
         continue;
       }

@@ -7,6 +7,7 @@
 //                                         `skip` holds start offsets of later segments that were partly
 //                                         delivered before a newer segment was put in front of them (close()).
 // Segments are read in ascending number; appends go to the highest, `prepend` creates one below the lowest.
+// An append is all or nothing: a failed write (ENOSPC) is cut back off the segment and thrown.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -48,6 +49,9 @@ export class DiskQueue {
   private writeSegment?: number;
   private needsDirSync = false;
   private dirtyFds = new Set<number>();
+  /** sync() calls running; while any is, a segment's descriptor is retired (synced, to close later), not closed. */
+  private syncing = 0;
+  private readonly retiredFds: number[] = [];
 
   private constructor(
     readonly dir: string,
@@ -80,21 +84,48 @@ export class DiskQueue {
     return this.unconsumedMessages === 0;
   }
 
-  /** Appends messages after everything queued (written to the page cache; call sync() for durability). */
-  append(messages: readonly Buffer[]): void {
-    if (messages.length === 0) return;
-    const records = encode(messages);
+  /**
+   * Appends messages after everything queued (written to the page cache; call sync() for durability). Returns the
+   * batch they form, as peek() would return it once everything before them is committed.
+   */
+  append(messages: readonly Buffer[]): DiskBatch {
+    return this.appendGroups([messages])[0];
+  }
+
+  /**
+   * Appends several groups of messages in one write, each group becoming one batch. All or nothing: when the write
+   * fails (ENOSPC, EIO) the segment is cut back and the queue is as before; the error is thrown.
+   */
+  appendGroups(groups: readonly (readonly Buffer[])[]): DiskBatch[] {
+    const encoded = groups.map(encode);
+    const records = encoded.length === 1 ? encoded[0] : Buffer.concat(encoded);
     if (this.writeSegment === undefined || (this.sizes.get(this.writeSegment) ?? 0) >= this.segmentMaxBytes) {
       this.openWriteSegment(this.lastSegment() === undefined ? this.read.segment : this.lastSegment()! + 1);
     }
     const seg = this.writeSegment!;
     const fd = this.writeFd!;
-    writeFully(fd, records, this.sizes.get(seg)!);
-    this.sizes.set(seg, this.sizes.get(seg)! + records.length);
+    const start = this.sizes.get(seg)!;
+    try {
+      writeFully(fd, records, start);
+    } catch (err) {
+      // A part may have reached the file: cut it off, so a restart does not deliver records nobody counted.
+      try {
+        fs.ftruncateSync(fd, start);
+      } catch {
+        // Records past the recorded size are overwritten by the next append anyway.
+      }
+      throw err;
+    }
+    this.sizes.set(seg, start + records.length);
     this.dirtyFds.add(fd);
     this.unconsumedBytes += records.length;
-    this.unconsumedMessages += messages.length;
     this.writtenBytes += records.length;
+    let offset = start;
+    return groups.map((messages, i) => {
+      offset += encoded[i].length;
+      this.unconsumedMessages += messages.length;
+      return { messages: [...messages], next: { segment: seg, offset }, bytes: encoded[i].length };
+    });
   }
 
   /** Puts messages in front of everything queued (shutdown: the memory queue is older than the disk backlog). */
@@ -126,10 +157,24 @@ export class DiskQueue {
   async sync(): Promise<void> {
     const fds = [...this.dirtyFds];
     this.dirtyFds.clear();
-    for (const fd of fds) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
-    if (this.needsDirSync) {
-      this.needsDirSync = false;
-      syncDirectory(this.dir);
+    this.syncing++;
+    try {
+      for (let i = 0; i < fds.length; i++) {
+        try {
+          await new Promise<void>((resolve, reject) => fs.fsync(fds[i], (err) => (err ? reject(err) : resolve())));
+        } catch (err) {
+          // Not synced: the next sync() tries these again (a retired one was synced as it was retired).
+          for (const fd of fds.slice(i)) if (!this.retiredFds.includes(fd)) this.dirtyFds.add(fd);
+          throw err;
+        }
+      }
+      if (this.needsDirSync) {
+        this.needsDirSync = false;
+        syncDirectory(this.dir);
+      }
+    } finally {
+      // Closed only now: an fsync above must not meet a closed descriptor, or its number reused for another file.
+      if (--this.syncing === 0) for (const fd of this.retiredFds.splice(0)) fs.closeSync(fd);
     }
   }
 
@@ -198,6 +243,7 @@ export class DiskQueue {
   }
 
   close(): void {
+    for (const fd of this.retiredFds.splice(0)) fs.closeSync(fd);
     if (this.writeFd !== undefined) {
       fs.fsyncSync(this.writeFd);
       fs.closeSync(this.writeFd);
@@ -223,9 +269,14 @@ export class DiskQueue {
 
   private openWriteSegment(seg: number): void {
     if (this.writeFd !== undefined) {
-      fs.fsyncSync(this.writeFd);
-      fs.closeSync(this.writeFd);
-      this.dirtyFds.delete(this.writeFd);
+      const fd = this.writeFd;
+      fs.fsyncSync(fd);
+      // Forgotten before the open below, which may fail (no space for a new file): the next append tries again.
+      this.writeFd = undefined;
+      this.writeSegment = undefined;
+      this.dirtyFds.delete(fd);
+      if (this.syncing > 0) this.retiredFds.push(fd);
+      else fs.closeSync(fd);
     }
     const file = path.join(this.dir, segmentName(seg));
     this.writeFd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);

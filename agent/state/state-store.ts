@@ -53,7 +53,13 @@ export class StateStore {
 
   /** Atomic: write temp + fsync + rename + fsync dir (use src/core/atomic-file.ts). */
   save(stateFile: string, checkpoint: FileCheckpoint): void {
-    writeFileAtomicSync(this.resolve(stateFile), encodeCheckpoint(checkpoint));
+    const target = this.resolve(stateFile);
+    try {
+      writeFileAtomicSync(target, encodeCheckpoint(checkpoint));
+    } catch (err) {
+      removeTempLeftovers(target);
+      throw err;
+    }
   }
 
   /**
@@ -61,8 +67,39 @@ export class StateStore {
    * FileServer, which writes a checkpoint per confirmed batch. Same format and atomicity as save(); the caller
    * must not run two writes of the same state file at once (they share one temp file name).
    */
-  saveAsync(stateFile: string, checkpoint: FileCheckpoint): Promise<void> {
-    return writeFileAtomic(this.resolve(stateFile), encodeCheckpoint(checkpoint));
+  async saveAsync(stateFile: string, checkpoint: FileCheckpoint): Promise<void> {
+    const target = this.resolve(stateFile);
+    try {
+      await writeFileAtomic(target, encodeCheckpoint(checkpoint));
+    } catch (err) {
+      removeTempLeftovers(target);
+      throw err;
+    }
+  }
+}
+
+/**
+ * A failed atomic write (full disk: the temp file is created empty and the write fails; a directory at the state
+ * path: the rename fails) leaves its temp file behind, and a retry loop would leave one per attempt or keep an
+ * empty one. Removes this state file's temp files beside `target` (one write at a time per state file).
+ */
+function removeTempLeftovers(target: string): void {
+  const dir = path.dirname(target);
+  // The middle part (a pid, or random characters) has no dot, so `.NAME.1.<pid>.tmp` of a state file NAME.1 is spared.
+  const ours = new RegExp(`^\\.${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[A-Za-z0-9_-]+\\.tmp$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!ours.test(name)) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+    } catch {
+      // Gone already, or not removable now: the next failed write tries again.
+    }
   }
 }
 

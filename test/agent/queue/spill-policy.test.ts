@@ -1,7 +1,8 @@
 // When the delivery queue uses its disk: never while the transport delivers (a full memory makes enqueue() wait,
 // the tailed files being the buffer), only once the transport has stopped delivering for spillAfterMs; memory
-// stays within memoryMessages even for larger batches; and the order of messages and of onDurable stays global
-// across both transitions (up -> down -> up), with one batch or several in flight.
+// stays within memoryMessages even for larger batches; the order of messages and of onDurable stays global
+// across both transitions (up -> down -> up), with one batch or several in flight; and once spilled, memory is
+// empty and every token durable.
 
 import { expect } from 'chai';
 import * as fc from 'fast-check';
@@ -79,7 +80,8 @@ describe('DeliveryQueue spill policy with a real rsyslogd collector', function (
     // Well inside spillAfterMs: memory is full and the rest waits; nothing went to disk yet.
     expect(queue.stats()).to.include({ memoryMessages: 200, diskBytesWritten: 0 });
     await Promise.all(accepted);
-    expect(queue.stats()).to.include({ memoryMessages: 200, diskMessages: 2800 });
+    // The first spill moved the memory's 200 messages to disk ahead of the rest: one ordered backlog, all durable.
+    expect(queue.stats()).to.include({ memoryMessages: 0, diskMessages: 3000 });
     expect(queue.stats().diskBytesWritten).to.be.greaterThan(0);
     const collector = await SyslogCollector.start({ protocol: 'tcp', port });
     cleanup.push(() => collector.stop());
@@ -136,8 +138,17 @@ describe('DeliveryQueue spill policy model', function () {
           // Batches above memoryMessages are taken in parts, never by overfilling memory.
           expect(maxMemory, 'memory bound').to.be.at.most(memoryMessages);
           if (!wentDown) expect(queue.stats().diskBytesWritten, 'never down: no disk writes').to.equal(0);
+          if (transport.status().state === 'down' && queue.stats().diskMessages > 0) {
+            // Spilled: memory and disk never both hold messages, so once fsync'd every token is durable and the
+            // files' checkpoints pass the whole backlog (a kill -9 now repeats nothing from it).
+            expect(queue.stats().memoryMessages, 'memory after a spill').to.equal(0);
+            await waitFor('every token durable while down', () => durable.length === tokens, 5000, 2);
+          }
           transport.setUp(true);
           await waitFor('the backlog to drain', () => transport.confirmed.length === next, 20_000, 2);
+          // And the queue to take the last confirmation in: a disk read-pointer write still running (an fsync, slow on
+          // a loaded machine) would count as not delivering after spillAfterMs and send the burst to disk.
+          await waitFor('the queue to go idle', () => queue.stats().state === 'idle', 20_000, 2);
           // Back to normal: a burst of several memories' worth goes through memory only.
           const written = queue.stats().diskBytesWritten;
           await Promise.all(range(0, 4).map(() => enqueue(memoryMessages)));

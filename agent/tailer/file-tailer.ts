@@ -15,6 +15,7 @@ import type { FileCheckpoint } from '../state/state-store';
 import type { WatchBackend } from '../watch/watch-backend';
 import { FINGERPRINT_BYTES, headStillMatches, keepEarlierBirth, openAndIdentify, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
 import { FileWatcher, RECHECK_WHILE_READING_MS, type Deliver } from './file-watcher';
+import { LateWriteWatch } from './late-write-watch';
 import { isLineStart, offsetAfterLastLine } from './line-start';
 import { findLaterGenerations, findRenamedFile } from './renamed-file-finder';
 
@@ -97,7 +98,6 @@ export class FileTailer {
   private readonly opts: FileTailerOptions;
   private readonly log: Logger;
   private readonly graceMs: number;
-  private readonly lateWatchMs: number;
   private readonly recheckMs: number;
   private readonly now: () => number;
   private readonly readBuffer: Buffer;
@@ -106,9 +106,8 @@ export class FileTailer {
   private current: FileWatcher | undefined;
   /** Files found at the path after `current`, oldest first: read in this order once `current` is finished. */
   private readonly pending: FileWatcher[] = [];
-  /** Drained rotated files, oldest first, still read when they grow (a writer that had not reopened yet). */
-  private readonly lateWatched: FileWatcher[] = [];
-  private lateWatchCheckedAt = 0;
+  /** Drained rotated files, still read when they grow (a writer that had not reopened yet). */
+  private readonly lateWrites: LateWriteWatch;
   private pendingFullWarned = false;
   /**
    * Birth time (ns) of the newest file taken so far (read, held or finished): a generation born after it that was
@@ -136,9 +135,12 @@ export class FileTailer {
     this.opts = opts;
     this.log = opts.logger;
     this.graceMs = opts.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS;
-    this.lateWatchMs = opts.lateWriteWatchMs ?? DEFAULT_LATE_WRITE_WATCH_MS;
     this.recheckMs = opts.recheckIntervalMs ?? DEFAULT_RECHECK_MS;
     this.now = opts.now ?? Date.now;
+    this.lateWrites = new LateWriteWatch({
+      path: opts.path, watchMs: opts.lateWriteWatchMs ?? DEFAULT_LATE_WRITE_WATCH_MS, maxFiles: MAX_PENDING_FILES, now: this.now,
+      logger: this.log, stopped: () => this.stopped, finish: (file) => this.finish(file),
+    });
     this.readBuffer = Buffer.allocUnsafe(opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
     this.resumeFrom = opts.start;
     this.delivered = { offset: opts.start?.offset ?? 0 };
@@ -177,7 +179,8 @@ export class FileTailer {
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.current && this.current.openedFrom !== this.opts.path) s.readingFrom = this.current.openedFrom;
     if (this.pending.length > 0) s.pending = this.pending.map((f) => f.identity);
-    if (this.lateWatched.length > 0) s.lateWatched = this.lateWatched.map((f) => f.identity);
+    const lateWatched = this.lateWrites.identities();
+    if (lateWatched.length > 0) s.lateWatched = lateWatched;
     return s;
   }
 
@@ -188,7 +191,7 @@ export class FileTailer {
       if (!file) {
         file = await this.openNext();
         if (!file) {
-          await this.readLateWrites(deliver, true);
+          await this.lateWrites.readLateWrites(deliver, true);
           await this.sleep(this.recheckMs);
           continue;
         }
@@ -207,7 +210,7 @@ export class FileTailer {
         continue;
       }
       if (this.stopped) break;
-      await this.readLateWrites(deliver, !readSomething);
+      await this.lateWrites.readLateWrites(deliver, !readSomething);
       if (readSomething) {
         this.state = 'reading';
         continue;
@@ -421,7 +424,7 @@ export class FileTailer {
   }
 
   private holds(inode: { dev: number; ino: number }): boolean {
-    return this.heldFiles().some((f) => sameInode(f.identity, inode)) || this.lateWatched.some((f) => sameInode(f.identity, inode));
+    return this.heldFiles().some((f) => sameInode(f.identity, inode)) || this.lateWrites.holds(inode);
   }
 
   private async lookAtPathNowAndThen(): Promise<void> {
@@ -488,12 +491,7 @@ export class FileTailer {
     if (quietFor < this.graceMs) return Math.max(1, Math.min(this.recheckMs, this.graceMs - quietFor));
     await file.flushPartial(deliver);
     this.current = undefined;
-    if (quietFor < this.lateWatchMs) {
-      this.lateWatched.push(file);
-      if (this.lateWatched.length > MAX_PENDING_FILES) await this.finish(this.lateWatched.shift()!);
-    } else {
-      await this.finish(file);
-    }
+    await this.lateWrites.add(file, quietFor);
     const next = this.pending.shift();
     if (next) {
       this.pendingFullWarned = this.pendingFullWarned && this.pending.length >= MAX_PENDING_FILES;
@@ -502,36 +500,6 @@ export class FileTailer {
       this.state = 'waiting-for-file';
     }
     return 0;
-  }
-
-  /**
-   * Drained rotated files that grew since: their writer had not reopened the path yet. Their new lines are shipped
-   * (after lines of the newer file already sent) with the checkpoint of the file being read. Each is let go once quiet
-   * for lateWriteWatchMs, or when it shrank (truncated: no longer a log generation of ours). Looked at every
-   * RECHECK_WHILE_READING_MS while reading, and on every wake-up otherwise (`force`).
-   */
-  private async readLateWrites(deliver: Deliver, force: boolean): Promise<void> {
-    if (this.lateWatched.length === 0 || (!force && Date.now() - this.lateWatchCheckedAt < RECHECK_WHILE_READING_MS)) return;
-    this.lateWatchCheckedAt = Date.now();
-    for (const file of [...this.lateWatched]) {
-      let done = false;
-      try {
-        const size = await file.size();
-        if (size > file.readOffset) {
-          this.log.info('a drained rotated file was written to again: shipping the new lines', { path: this.opts.path, file: file.openedFrom, offset: file.readOffset });
-          await file.readToEnd(deliver, () => this.stopped, () => Promise.resolve());
-        }
-        done = size < file.readOffset || this.now() - (await file.quietSinceMs()) >= this.lateWatchMs;
-        if (done) await file.flushPartial(deliver);
-      } catch (err) {
-        this.log.warn('a drained rotated file cannot be read any more: no longer watched', { path: this.opts.path, file: file.openedFrom, error: describe(err) });
-        done = true;
-      }
-      if (done && !this.stopped) {
-        this.lateWatched.splice(this.lateWatched.indexOf(file), 1);
-        await this.finish(file);
-      }
-    }
   }
 
   /**
@@ -580,8 +548,8 @@ export class FileTailer {
 
   private async closeAll(): Promise<void> {
     await this.closeCurrent();
-    const held = [...this.pending.splice(0, this.pending.length), ...this.lateWatched.splice(0, this.lateWatched.length)];
-    await Promise.all(held.map((f) => f.close()));
+    const held = this.pending.splice(0, this.pending.length);
+    await Promise.all([...held.map((f) => f.close()), this.lateWrites.closeAll()]);
   }
 }
 

@@ -194,6 +194,27 @@ describe('FileTailer', () => {
     expect(bornNsOf(withoutBirth)).to.equal(5n);
   });
 
+  it('a rotated file written to after it was drained: the new lines are shipped with the new file\'s checkpoint, until it is quiet', async () => {
+    const file = path.join(dir, 'conn.log');
+    fs.writeFileSync(file, 'old 1\n');
+    running = startTailer({ path: file, rotationGraceMs: 50, lateWriteWatchMs: 600 });
+    await waitUntil('first', () => running!.lines().length === 1);
+    const oldIno = fs.statSync(file).ino;
+    const writer = fs.openSync(file, 'a');
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, 'new 1\n');
+    const newIno = fs.statSync(file).ino;
+    await waitUntil('old file drained and watched', () => (running!.tailer.status().lateWatched ?? []).some((f) => f.ino === oldIno));
+    expect(running.lines()).to.deep.equal(['old 1', 'new 1']);
+    fs.writeSync(writer, 'old 2, late\n');
+    fs.closeSync(writer);
+    await waitUntil('late line', () => running!.lines().length === 3);
+    const late = running.batches.find((b) => b.lines.some((l) => l.toString() === 'old 2, late'))!;
+    expect([late.source.ino, late.identity.ino, late.endOffset]).to.deep.equal([oldIno, newIno, 6]);
+    await waitUntil('old file let go once quiet', () => running!.tailer.status().lateWatched === undefined);
+    expect(running.logs.lines.filter((l) => /written to again/.test(l))).to.have.length(1);
+  });
+
   it('drains a renamed file (including appends after the rename) with its old identity, then reads the new file from 0', async () => {
     const file = path.join(dir, 'conn.log');
     fs.writeFileSync(file, 'before\n');

@@ -4,7 +4,8 @@
 
 import { createHash } from 'crypto';
 import type { BigIntStats } from 'fs';
-import { open, type FileHandle } from 'fs/promises';
+import { constants } from 'fs';
+import { open, stat, type FileHandle } from 'fs/promises';
 
 /** How many leading bytes make a file's fingerprint. Zeek logs carry their `#open` time within these. */
 export const FINGERPRINT_BYTES = 256;
@@ -93,11 +94,26 @@ export interface OpenedFile {
   from: string;
 }
 
+/**
+ * Opens `file` for reading without ever blocking: O_NONBLOCK, because open(2) of a FIFO waits for a writer (and holds
+ * one of libuv's 4 threads meanwhile); on a regular file the flag changes nothing. What was opened must be a regular
+ * file: anything else throws NotRegularFileError (code ENOTREG), which callers retry like EACCES.
+ */
 export async function openAndIdentify(file: string): Promise<OpenedFile> {
-  const handle = await open(file, 'r');
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    // open(2) of a Unix socket fails with ENXIO: say what is there instead.
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO') {
+      const st = await stat(file).catch(() => undefined);
+      if (st && !st.isFile()) throw new NotRegularFileError(file, fileTypeName(st));
+    }
+    throw err;
+  }
   try {
     const st = await handle.stat({ bigint: true });
-    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EISDIR' });
+    if (!st.isFile()) throw new NotRegularFileError(file, fileTypeName(st));
     const head = await readHead(handle, FINGERPRINT_BYTES);
     // Number() of a bigint dev/ino gives what the number-typed fs.Stats report (both round to nearest above 2^53).
     const identity = identityFromHead(Number(st.dev), Number(st.ino), head, bornNsOf(st).toString());
@@ -106,6 +122,25 @@ export async function openAndIdentify(file: string): Promise<OpenedFile> {
     await handle.close();
     throw err;
   }
+}
+
+/** A monitored path that leads to something other than a regular file: never read, looked at again every poll. */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+  constructor(file: string, readonly fileType: string) {
+    super(`${file} is ${fileType}, not a regular file: not read (checked again every poll)`);
+  }
+}
+
+/** What kind of file `st` describes, for a log line. */
+export function fileTypeName(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
 }
 
 export function sameInode(a: { dev: number; ino: number }, b: { dev: number; ino: number }): boolean {

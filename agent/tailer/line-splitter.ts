@@ -11,6 +11,8 @@ export class LineSplitter {
   private readonly held: Buffer[] = [];
   private heldBytes = 0;
   private consumed: number;
+  /** Resuming inside a line (a damaged checkpoint): its rest, up to and including the next LF, is not a line. */
+  private discarding = false;
 
   constructor(private readonly maxLineBytes: number, startOffset: number) {
     if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError(`maxLineBytes must be >= 1, got ${maxLineBytes}`);
@@ -27,9 +29,24 @@ export class LineSplitter {
     return this.heldBytes;
   }
 
+  /** Drops the bytes up to and including the next LF (they end a line that started before our offset). */
+  discardUntilNewline(): void {
+    this.discarding = true;
+  }
+
   /** Splits chunk[0, length). The chunk may be reused by the caller afterwards: held bytes are copied. */
   push(chunk: Buffer, length: number, sink: LineSink): void {
     let pos = 0;
+    if (this.discarding) {
+      const lf = chunk.indexOf(LF, 0);
+      if (lf === -1 || lf >= length) {
+        this.consumed += length;
+        return;
+      }
+      this.consumed += lf + 1;
+      this.discarding = false;
+      pos = lf + 1;
+    }
     while (pos < length) {
       const lf = chunk.indexOf(LF, pos);
       const lineEnd = lf === -1 || lf >= length ? length : lf;
@@ -56,6 +73,7 @@ export class LineSplitter {
 
   /** The file will not grow any more (rotated away, truncated): hands out the held-back partial line as a line. */
   flush(sink: LineSink): void {
+    this.discarding = false;
     if (this.heldBytes === 0) return;
     this.consumed += this.heldBytes;
     const line = Buffer.concat(this.held, this.heldBytes);
@@ -66,6 +84,7 @@ export class LineSplitter {
 
   /** Forgets any held bytes and continues at `offset` (after a truncation). */
   reset(offset: number): void {
+    this.discarding = false;
     this.held.length = 0;
     this.heldBytes = 0;
     this.consumed = offset;

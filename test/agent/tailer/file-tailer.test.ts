@@ -5,6 +5,8 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHook } from 'async_hooks';
+import { execFileSync } from 'child_process';
+import * as net from 'net';
 import { createLogger, MemorySink } from '../../../src/core/logger';
 import { StateStore, type FileCheckpoint } from '../../../agent/state/state-store';
 import { bornNsOf, identifyOpenFile, type FileIdentity } from '../../../agent/tailer/file-identity';
@@ -116,6 +118,45 @@ describe('FileTailer', () => {
       expect(running.lines()).to.deep.equal(['a', 'b', 'partial', 'c']);
     });
 
+    it('a checkpoint offset inside a line: warns naming the file and offset, resumes at the next line start', async () => {
+      const file = path.join(dir, 'conn.log');
+      fs.writeFileSync(file, 'first line\nsecond line\nthird\n');
+      const identity = await identityOf(file);
+      running = startTailer({ path: file, start: { path: file, identity, offset: 14 } }); // inside 'second line'
+      await waitUntil('line', () => running!.lines().length >= 1);
+      fs.appendFileSync(file, 'fourth\n');
+      await waitUntil('appended line', () => running!.lines().length >= 2);
+      expect(running.lines()).to.deep.equal(['third', 'fourth']);
+      const warnings = running.logs.lines.filter((l) => /WARN .*inside a line/.test(l));
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.contain(file).and.contain('offset=14');
+    });
+
+    it('a checkpoint offset inside a line of a file renamed while down, the rest of that line not written yet', async () => {
+      const file = path.join(dir, 'conn.log');
+      fs.writeFileSync(file, 'first line\nsecond li');
+      const identity = await identityOf(file);
+      fs.renameSync(file, file + '.1');
+      fs.writeFileSync(file, 'new file\n');
+      running = startTailer({ path: file, start: { path: file, identity, offset: 15 } });
+      await waitUntil('tailer on the renamed file', () => running!.tailer.status().readingFrom === file + '.1');
+      fs.appendFileSync(file + '.1', 'ne\nthird\n');
+      await waitUntil('lines', () => running!.lines().length >= 2);
+      expect(running.lines()).to.deep.equal(['third', 'new file']);
+      expect(running.logs.lines.filter((l) => /WARN .*inside a line/.test(l))).to.have.length(1);
+    });
+
+    it('offsets at a line start, at the end of the file or where a long line was cut are taken without a warning', async () => {
+      const file = path.join(dir, 'conn.log');
+      fs.writeFileSync(file, 'x'.repeat(25) + '\nabc\n');
+      const identity = await identityOf(file);
+      // maxLineBytes 10: the 25-byte line went out as pieces ending at 10, 20 and 26 (its LF).
+      running = startTailer({ path: file, maxLineBytes: 10, start: { path: file, identity, offset: 20 } });
+      await waitUntil('lines', () => running!.lines().length >= 2);
+      expect(running.lines()).to.deep.equal(['xxxxx', 'abc']);
+      expect(running.logs.lines.filter((l) => /inside a line/.test(l))).to.deep.equal([]);
+    });
+
     it('resumes a file that was renamed beside the path while the agent was down, then reads the new one', async () => {
       const file = path.join(dir, 'conn.log');
       fs.writeFileSync(file, 'l1\nl2\n');
@@ -151,6 +192,27 @@ describe('FileTailer', () => {
     expect(bornNsOf(st)).to.equal(st.birthtimeNs > 0n ? st.birthtimeNs : st.mtimeNs);
     const withoutBirth = Object.assign(Object.create(Object.getPrototypeOf(st)) as fs.BigIntStats, st, { birthtimeNs: 0n, mtimeNs: 5n, ctimeNs: 9n });
     expect(bornNsOf(withoutBirth)).to.equal(5n);
+  });
+
+  it('a rotated file written to after it was drained: the new lines are shipped with the new file\'s checkpoint, until it is quiet', async () => {
+    const file = path.join(dir, 'conn.log');
+    fs.writeFileSync(file, 'old 1\n');
+    running = startTailer({ path: file, rotationGraceMs: 50, lateWriteWatchMs: 600 });
+    await waitUntil('first', () => running!.lines().length === 1);
+    const oldIno = fs.statSync(file).ino;
+    const writer = fs.openSync(file, 'a');
+    fs.renameSync(file, `${file}.1`);
+    fs.writeFileSync(file, 'new 1\n');
+    const newIno = fs.statSync(file).ino;
+    await waitUntil('old file drained and watched', () => (running!.tailer.status().lateWatched ?? []).some((f) => f.ino === oldIno));
+    expect(running.lines()).to.deep.equal(['old 1', 'new 1']);
+    fs.writeSync(writer, 'old 2, late\n');
+    fs.closeSync(writer);
+    await waitUntil('late line', () => running!.lines().length === 3);
+    const late = running.batches.find((b) => b.lines.some((l) => l.toString() === 'old 2, late'))!;
+    expect([late.source.ino, late.identity.ino, late.endOffset]).to.deep.equal([oldIno, newIno, 6]);
+    await waitUntil('old file let go once quiet', () => running!.tailer.status().lateWatched === undefined);
+    expect(running.logs.lines.filter((l) => /written to again/.test(l))).to.have.length(1);
   });
 
   it('drains a renamed file (including appends after the rename) with its old identity, then reads the new file from 0', async () => {
@@ -367,6 +429,62 @@ describe('FileTailer', () => {
       expect(running.lines()).to.deep.equal(['spool1 a', 'spool1 b', 'spool2 a', 'spool2 b']);
     });
   }
+
+  describe('a path that leads to something other than a regular file', () => {
+    const kinds: Array<{ kind: string; make: (p: string) => Promise<() => Promise<void>> }> = [
+      { kind: 'FIFO', make: async (p) => { execFileSync('mkfifo', [p]); return async () => fs.rmSync(p); } },
+      { kind: 'directory', make: async (p) => { fs.mkdirSync(p); return async () => fs.rmdirSync(p); } },
+      { kind: 'character device', make: async (p) => { fs.symlinkSync('/dev/null', p); return async () => fs.rmSync(p); } },
+      {
+        kind: 'socket',
+        make: async (p) => {
+          const server = net.createServer();
+          await new Promise<void>((resolve) => server.listen(p, resolve));
+          return () => new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      },
+    ];
+    for (const { kind, make } of kinds) {
+      it(`${kind}: never opened blocking, logged once, retried, read once a regular file replaces it`, async () => {
+        const file = path.join(dir, 'conn.log');
+        const remove = await make(file);
+        running = startTailer({ path: file, recheckIntervalMs: 10 });
+        await waitUntil('error state', () => running!.tailer.status().state === 'error');
+        const errors = (): string[] => running!.logs.lines.filter((l) => / ERROR /.test(l));
+        // Many retries at 10 ms (the polling back-end wakes at least every 20 ms): still one line.
+        const polls = running.logs.lines.length;
+        await new Promise((r) => setTimeout(r, 300));
+        expect(running.logs.lines.length, 'nothing logged per retry').to.equal(polls);
+        expect(errors()).to.have.length(1);
+        expect(errors()[0]).to.contain(`is a ${kind}`).and.contain('not a regular file');
+        expect(running.tailer.status().lastError).to.contain(kind);
+        await remove();
+        fs.writeFileSync(file, 'a regular file now\n');
+        await waitUntil('line', () => running!.lines().length === 1);
+        expect(running.lines()).to.deep.equal(['a regular file now']);
+        expect(running.logs.lines.some((l) => /readable again/.test(l))).to.equal(true);
+      });
+    }
+
+    it('four FIFOs at four paths (libuv\'s thread pool size) do not stop a fifth tailer, and all stop promptly', async () => {
+      const others: RunningTailer[] = [];
+      try {
+        for (let i = 0; i < 4; i++) {
+          const fifo = path.join(dir, `pipe${i}.log`);
+          execFileSync('mkfifo', [fifo]);
+          others.push(startTailer({ path: fifo }));
+        }
+        await waitUntil('every FIFO reported', () => others.every((t) => t.tailer.status().state === 'error'));
+        const file = path.join(dir, 'conn.log');
+        fs.writeFileSync(file, 'still read\n');
+        running = startTailer({ path: file });
+        await waitUntil('line', () => running!.lines().length === 1);
+      } finally {
+        // Each stop() resolves only once its tailer's loop ended: a tailer stuck in open(2) never would.
+        await Promise.all(others.map((t) => t.stop()));
+      }
+    });
+  });
 
   it('stops promptly while waiting and leaves no fd or timer behind', async () => {
     const file = path.join(dir, 'x.log');

@@ -10,9 +10,9 @@ import type { IncludeHandler } from './legacy-directives';
 import { applyLegacyDirective, endLegacyFile } from './legacy-directives';
 import { configFilesInDirectory, expandIncludePattern, isFile, patternHasWildcard } from './include-glob';
 import { isJsonConfigFile, loadJsonAgentConfig } from './json-config';
-import { applyObject } from './rainerscript';
-import { applySelectorStatement } from './selector-line';
-import { scanStatements } from './statement-scanner';
+import { ALL_MESSAGES, applyObject } from './rainerscript';
+import { applyAction, applySelectorStatement } from './selector-line';
+import { scanStatements, Statement } from './statement-scanner';
 import { checkWorkDirectory } from './work-directory';
 
 export interface LoadAgentConfigOptions {
@@ -59,7 +59,14 @@ class ConfigReader {
     this.stack.push(abs);
     this.b.sources.push(file);
     const include: IncludeHandler = (pattern, where, optional) => this.include(pattern, where, optional, path.dirname(abs));
-    for (const stmt of scanStatements(text, file, this.b.diags)) {
+    this.applyStatements(scanStatements(text, file, this.b.diags), file, include);
+    endLegacyFile(this.b, file);
+    this.stack.pop();
+  }
+
+  /** Applies statements in order; a filter's statements go into its block of the rule program. */
+  private applyStatements(statements: readonly Statement[], file: string, include: IncludeHandler): void {
+    for (const stmt of statements) {
       const where = { file, line: stmt.line };
       switch (stmt.kind) {
         case 'legacy':
@@ -71,13 +78,29 @@ class ConfigReader {
         case 'selector':
           applySelectorStatement(stmt, file, this.b);
           break;
+        case 'action':
+          applyAction(stmt.action, file, where, this.b, ALL_MESSAGES);
+          break;
+        case 'property-filter': {
+          if (stmt.filter === undefined) break; // reported by the scanner
+          const block = this.b.addCondition(stmt.filter, where).then;
+          this.b.lastSelector = undefined;
+          this.b.lastFilterBlock = block;
+          this.b.inBlock(block, () => this.applyStatements(stmt.body, file, include));
+          break;
+        }
+        case 'if': {
+          if (stmt.condition === undefined) break; // reported by the scanner
+          const blocks = this.b.addCondition(stmt.condition, where);
+          this.b.inBlock(blocks.then, () => this.applyStatements(stmt.then, file, include));
+          this.b.inBlock(blocks.else, () => this.applyStatements(stmt.else, file, include));
+          break;
+        }
         case 'unsupported':
           this.b.diags.error(where, stmt.message);
           break;
       }
     }
-    endLegacyFile(this.b, file);
-    this.stack.pop();
   }
 
   /** Relative include paths are taken relative to the including file's directory. */

@@ -4,7 +4,7 @@
 // binds tighter than a comparison. What nsm cannot run exactly as rsyslog would is an error at its line.
 
 import { CompareOperation, FilterExpression, MESSAGE_PROPERTIES, MessageProperty, PropertyComparison } from '../filter/message-filter';
-import { translatePosixRegex } from '../filter/posix-regex';
+import { patternBytes, translatePosixRegex } from '../filter/posix-regex';
 
 /** Where the text is read from; errors are reported at a character index (the scanner turns it into a line). */
 export interface FilterCursor {
@@ -182,7 +182,10 @@ function tokenize(c: FilterCursor): Token[] {
   }
 }
 
-/** A RainerScript string literal in an expression: escapes \" \' \\ \$ \b \n \t \r \xHH \OOO; `$` must be escaped. */
+/**
+ * A RainerScript string literal in an expression: escapes \" \' \\ \$ \b \n \t \r \xHH \OOO; `$` must be escaped.
+ * Returns the string's bytes as a latin1 string: `\xff` is the byte 0xff, a written `é` its two UTF-8 bytes.
+ */
 function readScriptString(text: string, start: number): { value: string; end: number } {
   const quote = text[start];
   let out = '';
@@ -193,7 +196,7 @@ function readScriptString(text: string, start: number): { value: string; end: nu
     if (ch === quote) return { value: out, end: i + 1 };
     if (ch === '$' && quote === '"') throw new ConditionError(start, 'a $ inside double quotes must be escaped as \\$ (rsyslog rejects it)');
     if (ch !== '\\') {
-      out += ch;
+      out += patternBytes(ch);
       i++;
       continue;
     }
@@ -284,7 +287,8 @@ class ConditionParser {
     if (left.k !== 'var') throw new ConditionError(left.at, `the left side of '${op}' must be a property such as $msg`);
     if (right.k !== 'string') throw new ConditionError(right.at, `the right side of '${op}' must be a string in quotes or an array of them`);
     const one = (v: string): FilterExpression => ({
-      kind: 'compare', property: left.prop, operation: cmp.operation, value: Buffer.from(v, 'utf8'), valueText: v, stopsAtNul: false, syntax: 'rainerscript',
+      kind: 'compare', property: left.prop, operation: cmp.operation, value: Buffer.from(v, 'latin1'),
+      valueText: Buffer.from(v, 'latin1').toString('utf8'), stopsAtNul: false, syntax: 'rainerscript',
     });
     // An array matches when one element does (== / startswith / contains); `!=` when none is equal.
     let e = right.values.map(one).reduce((a, b) => ({ kind: 'or', left: a, right: b }));

@@ -88,9 +88,15 @@ function lowerAscii(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
 }
 
+/**
+ * RainerScript's `startswith_i` as libestr's es_strncasecmp() computes it: that function stops with "equal" when the
+ * PROPERTY runs out (it tests the first string's length twice), so a property that is a case-insensitive prefix of
+ * the value also matches (programname `app` startswith_i "APP[1]:"), and an empty property always does. Measured
+ * with rsyslogd 8.2302 (test/agent/filter/filters-vs-rsyslogd.test.ts).
+ */
 function startsWithIgnoringCase(text: Buffer, prefix: Buffer): boolean {
-  if (prefix.length > text.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (lowerAscii(text[i]) !== lowerAscii(prefix[i])) return false;
+  const n = Math.min(text.length, prefix.length);
+  for (let i = 0; i < n; i++) if (lowerAscii(text[i]) !== lowerAscii(prefix[i])) return false;
   return true;
 }
 

@@ -252,7 +252,7 @@ export class FileServer {
   }
 
   private buildPipeline(file: MonitoredFile): FilePipeline {
-    const routing = routeFile(effectiveRules(this.config), file);
+    const routing = routeFile(effectiveRules(this.config), file, this.config.maxMessageSize);
     const routes = routing.actions.map((i) => this.routes[i]);
     if (routes.length === 0) {
       this.logger.warn('no action is reached by this file\'s lines (selectors, filters): they are read and discarded, as rsyslog does',

@@ -44,6 +44,14 @@ describe('rule program: which actions a line reaches', () => {
     expect(actionsForLine(c.rules!, CONN, Buffer.from('yxy'))).to.deep.equal([2]);
   });
 
+  it('filters see a line only up to $MaxMessageSize bytes, as rsyslog\'s imfile message holds no more', () => {
+    const c = parse(`:msg, contains, "NEEDLE" ${act(1)}\n`);
+    const at = (n: number): Buffer => Buffer.from(`${'x'.repeat(n)}NEEDLE`);
+    expect(actionsForLine(c.rules!, CONN, at(2042), 2048)).to.deep.equal([0]);
+    expect(actionsForLine(c.rules!, CONN, at(2043), 2048)).to.deep.equal([]);
+    expect(routeFile(c.rules!, CONN, 2048).perLine!(at(2043))).to.deep.equal([]);
+  });
+
   it('a file whose routing does not depend on the line gets no per-line work', () => {
     const c = parse([`if $programname == "bro_dns" and $msg startswith "#" then stop`, `*.* ${act(1)}`, ''].join('\n'));
     const conn = routeFile(c.rules!, CONN);

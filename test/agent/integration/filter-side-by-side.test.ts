@@ -20,6 +20,8 @@ function broLog(name: string): string {
   ];
   for (let i = 0; i < 12; i++) rows.push(`1358985600.${i}\tC${name}${i}\t10.0.0.${i}`);
   rows.push(`1358985601.0\tCalert\tALERT in ${name}`, ` leading space in ${name}`, `drop-me ${name}`, `keep ${name}`, 'x\x00#after nul');
+  // Longer than $MaxMessageSize (8096): rsyslog's filters see only its first 8096 bytes, so not this ALERT.
+  rows.push(`${'L'.repeat(8100)} ALERT`);
   rows.push('#close\t2026-12-03-21-00-00');
   return rows.join('\n') + '\n';
 }
@@ -114,12 +116,13 @@ describe('filters side by side with rsyslogd (same config, byte compare per acti
     // Worked out by hand from rsyslog's semantics, and checked against rsyslogd below. conn (local7): 16 rows pass the
     // header and drop-me filters, all to A; its ALERT row to B and stop; its leading-space row to B; rows not starting
     // with digits.dot (3) to C and stop; the 12 rows left to C. dns (local6): rows without "keep" or "C" stop; its
-    // ALERT row to B; its keep row to C; its 12 rows to C. A 16, B 3, C 28.
+    // ALERT row to B; its keep row to C; its 12 rows to C. The long line: conn's to A and C (its ALERT is past the
+    // 8096 bytes filters see), dns's stopped. A 17, B 3, C 29.
     const counts = (side: { listeners: RawCaptureListener[] }): number[] => side.listeners.map((l, i) => messages(l, framings[i]).length);
-    await waitFor('rsyslogd to send every action its lines', () => counts(ref).reduce((a, b) => a + b, 0) >= 47, 30_000);
-    await waitFor(`nsm to send as many (log: ${agent.logTail(5)})`, () => counts(ours).reduce((a, b) => a + b, 0) >= 47, 30_000);
+    await waitFor('rsyslogd to send every action its lines', () => counts(ref).reduce((a, b) => a + b, 0) >= 49, 30_000);
+    await waitFor(`nsm to send as many (log: ${agent.logTail(5)})`, () => counts(ours).reduce((a, b) => a + b, 0) >= 49, 30_000);
     await new Promise((r) => setTimeout(r, 1000)); // room for any extra (wrong) message to show up
-    expect(counts(ref), 'rsyslogd: messages per action').to.deep.equal([16, 3, 28]);
+    expect(counts(ref), 'rsyslogd: messages per action').to.deep.equal([17, 3, 29]);
     // Listener C serves two actions (two connections, accepted in either order): compare connection by connection.
     const perConnection = (l: RawCaptureListener, framing: 'lf' | 'octet-counted'): string[] =>
       l.streams.map((chunks) => {

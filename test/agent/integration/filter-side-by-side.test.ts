@@ -10,6 +10,8 @@ import { defaultStateFileName } from '../../../agent/config/state-file-name';
 import { StreamDeframer } from '../../../agent/transport/framing';
 import { makeTempDir, RsyslogdProcess, waitFor } from '../../helpers/rsyslogd-process';
 import { AgentProcess } from './agent-process';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 import { RawCaptureListener } from './raw-capture-listener';
 
 /** A Bro log: the nine header lines, rows, and rows the filters below pick out. */
@@ -136,6 +138,48 @@ describe('filters side by side with rsyslogd (same config, byte compare per acti
     expect(all.filter((m) => / #/.test(m.slice(0, 60))), 'no Bro header line is shipped').to.deep.equal([]);
     expect(all.filter((m) => m.includes('drop-me')), 'no discarded line is shipped').to.deep.equal([]);
     expect(all.filter((m) => m.includes('#after nul')).length, 'a line with a NUL byte goes out whole, to A and C').to.equal(2);
+    expect(await agent.stop()).to.equal(0);
+  });
+
+  it('rsyslog/62-bro-elsa.conf (paths, work directory and port changed only): both ship the same rows of all 17 logs, no header', async () => {
+    const dir = makeTempDir('elsa-config');
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const current = path.join(dir, 'logs', 'current');
+    fs.mkdirSync(current, { recursive: true });
+    const shipped = fs.readFileSync(path.join(PROJECT_ROOT, 'rsyslog', '62-bro-elsa.conf'), 'utf8');
+    const logs = [...shipped.matchAll(/File="[^"]*\/([a-z0-9_]+)\.log"/g)].map((m) => m[1]);
+    expect(logs).to.have.length(17);
+    for (const name of logs) fs.writeFileSync(path.join(current, `${name}.log`), broLog(name));
+    const configFor = (work: string, port: number): string => shipped
+      .replaceAll('/usr/local/bro/logs/current', current)
+      .replace(/workDirectory="[^"]*"/, `workDirectory="${work}"`)
+      .replace('port="514"', `port="${port}"`);
+    const ref = new RawCaptureListener('tcp');
+    const ours = new RawCaptureListener('tcp');
+    const refPort = await ref.listen();
+    const ourPort = await ours.listen();
+    cleanups.push(() => ref.close(), () => ours.close());
+    const rsyslogDir = path.join(dir, 'rsyslog');
+    fs.mkdirSync(path.join(rsyslogDir, 'work'), { recursive: true });
+    const rsyslog = RsyslogdProcess.start(rsyslogDir, configFor(path.join(rsyslogDir, 'work'), refPort));
+    cleanups.push(() => rsyslog.stop());
+    const nsmWork = path.join(dir, 'nsm-work');
+    fs.mkdirSync(nsmWork);
+    const nsmConfig = path.join(dir, '62-bro-elsa.conf');
+    fs.writeFileSync(nsmConfig, configFor(nsmWork, ourPort));
+    const agent = new AgentProcess({ configFile: nsmConfig, workDir: nsmWork, logFile: path.join(dir, 'agent.log') });
+    await agent.start();
+
+    const rowsPerLog = broLog('x').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    const want = logs.length * rowsPerLog;
+    await waitFor(`rsyslogd: ${want} rows`, () => messages(ref, 'lf').length >= want, 30_000);
+    await waitFor(`nsm: ${want} rows (log: ${agent.logTail(5)})`, () => messages(ours, 'lf').length >= want, 30_000);
+    await new Promise((r) => setTimeout(r, 1000)); // room for a header line that should not come
+    const fromRsyslog = byTag(messages(ref, 'lf'));
+    expect(Object.values(fromRsyslog).flat(), 'rsyslogd with the same config').to.have.length(want);
+    expect(byTag(messages(ours, 'lf'))).to.deep.equal(fromRsyslog);
+    expect(Object.keys(fromRsyslog).sort()).to.include.members(['bro_known_cert:', 'bro_smtp_entities:', 'bro_tunnel:']);
+    expect(messages(ours, 'lf').filter((m) => m.toString('latin1').includes(': #')), 'header lines shipped').to.deep.equal([]);
     expect(await agent.stop()).to.equal(0);
   });
 

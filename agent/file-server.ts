@@ -363,9 +363,13 @@ function delay(ms: number): Promise<void> {
 function selectLines(p: FilePipeline, lines: Buffer[]): Buffer[][] {
   const perLine = p.routing.perLine;
   if (perLine === undefined) return p.routes.map(() => lines);
-  const position = new Map(p.routing.actions.map((action, i) => [action, i] as const));
+  const all = p.routing.actions;
   const out: Buffer[][] = p.routes.map(() => []);
-  for (const line of lines) for (const action of perLine(line)) out[position.get(action)!].push(line);
+  for (const line of lines) {
+    const reached = perLine(line);
+    if (reached === all) for (const selected of out) selected.push(line);
+    else for (const action of reached) out[all.indexOf(action)].push(line);
+  }
   return out.map((selected) => (selected.length === lines.length ? lines : selected));
 }
 

@@ -109,6 +109,13 @@ function containsIgnoringCase(text: Buffer, needle: Buffer): boolean {
   return false;
 }
 
+/** A byte loop: the values filters start with are short (`#`), and Buffer.compare's range checks cost more. */
+function startsWith(text: Buffer, prefix: Buffer): boolean {
+  if (prefix.length > text.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (text[i] !== prefix[i]) return false;
+  return true;
+}
+
 function upToNul(b: Buffer): Buffer {
   const nul = b.indexOf(0);
   return nul < 0 ? b : b.subarray(0, nul);
@@ -119,7 +126,7 @@ function compare(c: PropertyComparison, ctx: FileMessageContext, line: Buffer): 
   const value = c.stopsAtNul ? upToNul(whole) : whole;
   switch (c.operation) {
     case 'isequal': return value.equals(c.value);
-    case 'startswith': return value.length >= c.value.length && value.compare(c.value, 0, c.value.length, 0, c.value.length) === 0;
+    case 'startswith': return startsWith(value, c.value);
     case 'startswith_i': return startsWithIgnoringCase(value, c.value);
     case 'contains': return value.indexOf(c.value) >= 0;
     case 'contains_i': return containsIgnoringCase(value, c.value);

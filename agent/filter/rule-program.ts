@@ -32,7 +32,7 @@ export interface FileRouting {
    * Undefined when every line reaches exactly `actions` (no filter left that reads the line): the hot path then
    * does no per-line work. Otherwise the actions one line reaches, a subset of `actions`, ascending.
    */
-  readonly perLine?: (line: Buffer) => number[];
+  readonly perLine?: (line: Buffer) => readonly number[];
   /** The program with everything fixed for this file folded away: what `nsm check` shows. */
   readonly program: RuleStatement[];
 }
@@ -58,10 +58,13 @@ export function specializeProgram(rules: readonly RuleStatement[], ctx: FileMess
   return out;
 }
 
-/** Runs the program for one line, adding the actions it reaches to `reached`; false once a `stop` ran. */
-function run(rules: readonly RuleStatement[], ctx: FileMessageContext, line: Buffer, reached: Set<number>): boolean {
+/** Runs the program for one line, adding the actions it reaches to `reached` (once each); false once a `stop` ran. */
+function run(rules: readonly RuleStatement[], ctx: FileMessageContext, line: Buffer, reached: number[]): boolean {
   for (const s of rules) {
-    if (s.kind === 'action') reached.add(s.action);
+    // A plain array: a file reaches a handful of actions, and this runs once per line.
+    if (s.kind === 'action') {
+      if (!reached.includes(s.action)) reached.push(s.action);
+    }
     else if (s.kind === 'stop') return false;
     else if (!run(evaluateFilter(s.condition, ctx, line) ? s.then : s.else, ctx, line, reached)) return false;
   }
@@ -92,9 +95,9 @@ function filteredPart(line: Buffer, maxMessageSize: number | undefined): Buffer 
 
 /** The actions one line of `file` reaches under `rules`, ascending (for tests and for the router below). */
 export function actionsForLine(rules: readonly RuleStatement[], file: RoutedFile, line: Buffer, maxMessageSize?: number): number[] {
-  const reached = new Set<number>();
+  const reached: number[] = [];
   run(rules, fileMessageContext(file.tag, file.facility, file.severity), filteredPart(line, maxMessageSize), reached);
-  return [...reached].sort((a, b) => a - b);
+  return reached.sort((a, b) => a - b);
 }
 
 /** Compiles the routing of one file; `maxMessageSize` is the config's $MaxMessageSize. */
@@ -105,10 +108,10 @@ export function routeFile(rules: readonly RuleStatement[], file: RoutedFile, max
   collectActions(program, all);
   const actions = [...all].sort((a, b) => a - b);
   if (!hasCondition(program)) return { actions, program };
-  const perLine = (line: Buffer): number[] => {
-    const reached = new Set<number>();
+  const perLine = (line: Buffer): readonly number[] => {
+    const reached: number[] = [];
     run(program, ctx, filteredPart(line, maxMessageSize), reached);
-    return reached.size === actions.length ? actions.slice() : [...reached].sort((a, b) => a - b);
+    return reached.length === actions.length ? actions : reached.sort((a, b) => a - b);
   };
   return { actions, perLine, program };
 }

@@ -80,13 +80,16 @@ class ConfigReader {
           break;
         case 'action':
           applyAction(stmt.action, file, where, this.b, ALL_MESSAGES);
+          // rsyslog would join a following `&` to this unfiltered action list; nsm reports it instead (see below).
+          this.b.lastFilterBlock = undefined;
           break;
         case 'property-filter': {
           if (stmt.filter === undefined) break; // reported by the scanner
           const block = this.b.addCondition(stmt.filter, where).then;
+          this.b.inBlock(block, () => this.applyStatements(stmt.body, file, include));
+          // Set after the body, whose own statements would clear it: `&` lines continue this filter.
           this.b.lastSelector = undefined;
           this.b.lastFilterBlock = block;
-          this.b.inBlock(block, () => this.applyStatements(stmt.body, file, include));
           break;
         }
         case 'if': {
@@ -94,6 +97,9 @@ class ConfigReader {
           const blocks = this.b.addCondition(stmt.condition, where);
           this.b.inBlock(blocks.then, () => this.applyStatements(stmt.then, file, include));
           this.b.inBlock(blocks.else, () => this.applyStatements(stmt.else, file, include));
+          // An `&` after `if ... then ACTION` belongs to that branch in rsyslog's grammar: rather than guess which,
+          // it is an error ('&' with nothing to continue), never a silent join to an older selector line.
+          this.b.lastFilterBlock = undefined;
           break;
         }
         case 'unsupported':

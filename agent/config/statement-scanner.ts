@@ -426,8 +426,9 @@ function readStatement(s: Scanner, out: Statement[], inBlock: boolean): void {
   }
 
   if (c === '{') {
-    s.pos++;
-    out.push(...readBlock(s, start));
+    // rsyslog's grammar has blocks only after a filter (then, else, a selector or property filter).
+    s.error(start, "unexpected '{' (a block follows a filter: if ... then { ... })");
+    s.skipGroup();
     return;
   }
 

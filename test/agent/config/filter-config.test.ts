@@ -85,6 +85,19 @@ describe('filters in the rsyslog config', () => {
     ]);
   });
 
+  it('& after an if or a bare action is an error, never a join to an older selector line', () => {
+    expect(problems('local7.* @@h1\nif $msg contains "x" then stop\n& @@h2\naction(type="omfwd" target="h3")\n& @@h4\n')).to.deep.equal([
+      't.conf:3: \'&\' continues the previous selector or filter line, but there is none before it',
+      't.conf:5: \'&\' continues the previous selector or filter line, but there is none before it',
+    ]);
+    expect(problems('{ @@h1\n}\nif $msg contains "x" then { { @@h2\n} }\n')).to.deep.equal([
+      't.conf:1: unexpected \'{\' (a block follows a filter: if ... then { ... })',
+      't.conf:3: unexpected \'{\' (a block follows a filter: if ... then { ... })',
+    ]);
+    // Directives between a selector line and its & lines do not break the chain.
+    expect(problems('local7.* @@h1\n$ActionSendStreamDriverMode 0\n& @@h2\n')).to.deep.equal([]);
+  });
+
   it('a bad filter drops its statement, not the rest of the config', () => {
     const c = parse('module(load="imfile")\nif $nope == "x" then {\n  @@h1\n}\n*.* @@h2\n');
     expect(c.actions.map((a) => a.host)).to.deep.equal(['h2']);

@@ -207,7 +207,7 @@ function readScriptString(text: string, start: number): { value: string; end: nu
       out += simple[e];
       i += 2;
       continue;
-    } else if (/^x[0-9a-f]{2}$/.test(text.slice(i + 1, i + 4))) {
+    } else if (/^x[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 4))) {
       code = parseInt(text.slice(i + 2, i + 4), 16);
       i += 4;
     } else if (/^[0-7]{3}$/.test(text.slice(i + 1, i + 4))) {

@@ -58,6 +58,11 @@ describe('POSIX regex translation (rsyslog regex / ereregex)', () => {
     expect(matches('\\w\\W', 'ere', 'a-')).to.equal(true);
   });
 
+  it('an empty pattern matches every line (measured with rsyslogd, BRE and ERE)', () => {
+    expect(matches('', 'bre', 'x')).to.equal(true);
+    expect(matches('', 'ere', '#a')).to.equal(true);
+  });
+
   it('refuses what it cannot translate exactly, saying why', () => {
     expect(error('(a)\\1', 'ere')).to.match(/backreference/);
     expect(error('\\(a\\)\\1', 'bre')).to.match(/backreference/);

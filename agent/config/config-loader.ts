@@ -11,6 +11,8 @@ import { applyLegacyDirective, endLegacyFile } from './legacy-directives';
 import { configFilesInDirectory, expandIncludePattern, isFile, patternHasWildcard } from './include-glob';
 import { isJsonConfigFile, loadJsonAgentConfig } from './json-config';
 import { ALL_MESSAGES, applyObject } from './rainerscript';
+import { priorityFilter } from './routing-rules';
+import { parseSelectorList } from './syslog-selector';
 import { applyAction, applySelectorStatement } from './selector-line';
 import { scanStatements, Statement } from './statement-scanner';
 import { checkWorkDirectory } from './work-directory';
@@ -78,6 +80,17 @@ class ConfigReader {
         case 'selector':
           applySelectorStatement(stmt, file, this.b);
           break;
+        case 'selector-block': {
+          const parsed = parseSelectorList(stmt.selector);
+          if ('error' in parsed) {
+            this.b.diags.error(where, parsed.error);
+            break;
+          }
+          const block = this.b.addCondition(priorityFilter(parsed.selectors), where).then;
+          this.b.inBlock(block, () => this.applyStatements(stmt.body, file, include));
+          this.b.lastFilterBlock = undefined; // rsyslog has no `&` after a block
+          break;
+        }
         case 'action':
           applyAction(stmt.action, file, where, this.b, ALL_MESSAGES);
           // rsyslog would join a following `&` to this unfiltered action list; nsm reports it instead (see below).

@@ -34,13 +34,21 @@ export interface LegacyStatement {
   value: string;
 }
 
-/** `FACILITY.SEVERITY action` or `& action` (same selector as the statement before). */
+/** `FACILITY.SEVERITY action` or `& action` (same selector as the statement before); see also SelectorBlockStatement. */
 export interface SelectorStatement {
   kind: 'selector';
   line: number;
   /** Selector text such as `*.info;mail.none`; null for an `&` continuation line. */
   selector: string | null;
   action: string | ObjectStatement;
+}
+
+/** `FACILITY.SEVERITY { statements }`: a selector guarding a block. */
+export interface SelectorBlockStatement {
+  kind: 'selector-block';
+  line: number;
+  selector: string;
+  body: Statement[];
 }
 
 /** An action without a filter of its own: `stop`, `~`, `@@host`, `action(...)` after `then` or in a block. */
@@ -77,7 +85,7 @@ export interface UnsupportedStatement {
 }
 
 export type Statement =
-  | LegacyStatement | ObjectStatement | SelectorStatement | ActionStatement | PropertyFilterStatement | IfStatement | UnsupportedStatement;
+  | LegacyStatement | ObjectStatement | SelectorStatement | SelectorBlockStatement | ActionStatement | PropertyFilterStatement | IfStatement | UnsupportedStatement;
 
 const OBJECT_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const PARAM_NAME = /[A-Za-z_][A-Za-z0-9_.\-]*/y;
@@ -486,6 +494,12 @@ function readStatement(s: Scanner, out: Statement[], inBlock: boolean): void {
     return;
   }
   s.skipBlank(false);
+  if (s.text[s.pos] === '{') {
+    const openAt = s.pos;
+    s.pos++;
+    out.push({ kind: 'selector-block', line, selector, body: readBlock(s, openAt) });
+    return;
+  }
   const action = readSelectorAction(s);
   if (action === undefined) {
     s.error(start, `selector '${selector}' has no action on its line`);

@@ -30,6 +30,13 @@ describe('rule program: which actions a line reaches', () => {
     expect(actionsForLine(c.rules!, DNS, Buffer.from('y'))).to.deep.equal([3]);
   });
 
+  it('a selector can guard a block', () => {
+    const c = parse([`local7.* {`, `  :msg, startswith, "#" stop`, `  ${act(1)}`, '}', `*.* ${act(2)}`, ''].join('\n'));
+    expect(actionsForLine(c.rules!, CONN, Buffer.from('#h'))).to.deep.equal([]);
+    expect(actionsForLine(c.rules!, CONN, Buffer.from('row'))).to.deep.equal([0, 1]);
+    expect(actionsForLine(c.rules!, DNS, Buffer.from('#h'))).to.deep.equal([1]);
+  });
+
   it('if/else if/else with blocks; and/or share one precedence, left to right, as in rsyslog', () => {
     const c = parse([
       `if $msg == "a" or $msg == "b" and $programname == "bro_dns" then ${act(1)}`,

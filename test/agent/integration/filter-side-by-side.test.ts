@@ -1,5 +1,5 @@
-// Filters side by side with real rsyslogd: the SAME config with property filters, `~`, `& stop`, if/else blocks and
-// `stop` is run by rsyslogd (imfile+omfwd) and by `nsm agent` on the same files; each shipper sends to three
+// Filters side by side with real rsyslogd: the SAME config with property filters, `~`, `& stop`, if/else blocks, a
+// selector block and `stop` is run by rsyslogd (imfile+omfwd) and by `nsm agent` on the same files; each shipper sends to three
 // listeners of its own (one per action), and what each pair of listeners received must be byte-identical apart from
 // the timestamp. Also: a line every filter drops still moves the file's checkpoint.
 
@@ -45,6 +45,9 @@ function filterConfig(dir: string, work: string, ports: number[]): string {
     ':msg, contains, "drop-me" ~',
     'if $programname == "bro_dns" and not ($msg contains "keep" or $msg contains "C") then stop',
     `local7.* @@127.0.0.1:${ports[0]}`,
+    'local6.* {',
+    `  :msg, contains, "keep" @@127.0.0.1:${ports[0]}`,
+    '}',
     `if $msg contains_i "alert" then {`,
     `  action(type="omfwd" target="127.0.0.1" port="${ports[1]}" protocol="tcp" TCP_Framing="octet-counted")`,
     '  stop',
@@ -119,13 +122,13 @@ describe('filters side by side with rsyslogd (same config, byte compare per acti
     // header and drop-me filters, all to A; its ALERT row to B and stop; its leading-space row to B; rows not starting
     // with digits.dot (3) to C and stop; the 12 rows left to C. dns (local6): rows without "keep" or "C" stop; its
     // ALERT row to B; its keep row to C; its 12 rows to C. The long line: conn's to A and C (its ALERT is past the
-    // 8096 bytes filters see), dns's stopped. A 17, B 3, C 29.
+    // 8096 bytes filters see), dns's stopped. The local6 block sends dns's keep row to A too. A 18, B 3, C 29.
     const counts = (side: { listeners: RawCaptureListener[] }): number[] => side.listeners.map((l, i) => messages(l, framings[i]).length);
-    await waitFor('rsyslogd to send every action its lines', () => counts(ref).reduce((a, b) => a + b, 0) >= 49, 30_000);
-    await waitFor(`nsm to send as many (log: ${agent.logTail(5)})`, () => counts(ours).reduce((a, b) => a + b, 0) >= 49, 30_000);
+    await waitFor('rsyslogd to send every action its lines', () => counts(ref).reduce((a, b) => a + b, 0) >= 50, 30_000);
+    await waitFor(`nsm to send as many (log: ${agent.logTail(5)})`, () => counts(ours).reduce((a, b) => a + b, 0) >= 50, 30_000);
     await new Promise((r) => setTimeout(r, 1000)); // room for any extra (wrong) message to show up
-    expect(counts(ref), 'rsyslogd: messages per action').to.deep.equal([17, 3, 29]);
-    // Listener C serves two actions (two connections, accepted in either order): compare connection by connection.
+    expect(counts(ref), 'rsyslogd: messages per action').to.deep.equal([18, 3, 29]);
+    // Listeners A and C serve two actions each (two connections, accepted in either order): compare connection by connection.
     const perConnection = (l: RawCaptureListener, framing: 'lf' | 'octet-counted'): string[] =>
       l.streams.map((chunks) => {
         const deframer = new StreamDeframer(framing);

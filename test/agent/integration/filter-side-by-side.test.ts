@@ -89,6 +89,21 @@ describe('filters side by side with rsyslogd (same config, byte compare per acti
     await AgentProcess.killAll();
   });
 
+  /** Starts rsyslogd and nsm on the same config (`configFor` gives each its work directory and ports); returns nsm. */
+  async function startBoth(dir: string, name: string, configFor: (work: string, side: 'rsyslog' | 'nsm') => string): Promise<AgentProcess> {
+    const rsyslogDir = path.join(dir, 'rsyslog');
+    fs.mkdirSync(path.join(rsyslogDir, 'work'), { recursive: true });
+    const rsyslog = RsyslogdProcess.start(rsyslogDir, configFor(path.join(rsyslogDir, 'work'), 'rsyslog'));
+    cleanups.push(() => rsyslog.stop());
+    const nsmWork = path.join(dir, 'nsm-work');
+    fs.mkdirSync(nsmWork);
+    const nsmConfig = path.join(dir, name);
+    fs.writeFileSync(nsmConfig, configFor(nsmWork, 'nsm'));
+    const agent = new AgentProcess({ configFile: nsmConfig, workDir: nsmWork, logFile: path.join(dir, 'agent.log') });
+    await agent.start();
+    return agent;
+  }
+
   it('each action receives exactly the lines rsyslogd sends it', async () => {
     const dir = makeTempDir('filter-side-by-side');
     cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -107,16 +122,7 @@ describe('filters side by side with rsyslogd (same config, byte compare per acti
     const ref = await start();
     const ours = await start();
 
-    const rsyslogDir = path.join(dir, 'rsyslog');
-    fs.mkdirSync(path.join(rsyslogDir, 'work'), { recursive: true });
-    const rsyslog = RsyslogdProcess.start(rsyslogDir, filterConfig(dir, path.join(rsyslogDir, 'work'), ref.ports));
-    cleanups.push(() => rsyslog.stop());
-    const nsmWork = path.join(dir, 'nsm-work');
-    fs.mkdirSync(nsmWork);
-    const nsmConfig = path.join(dir, 'filters.conf');
-    fs.writeFileSync(nsmConfig, filterConfig(dir, nsmWork, ours.ports));
-    const agent = new AgentProcess({ configFile: nsmConfig, workDir: nsmWork, logFile: path.join(dir, 'agent.log') });
-    await agent.start();
+    const agent = await startBoth(dir, 'filters.conf', (work, side) => filterConfig(dir, work, side === 'rsyslog' ? ref.ports : ours.ports));
 
     // Worked out by hand from rsyslog's semantics, and checked against rsyslogd below. conn (local7): 16 rows pass the
     // header and drop-me filters, all to A; its ALERT row to B and stop; its leading-space row to B; rows not starting
@@ -162,16 +168,7 @@ describe('filters side by side with rsyslogd (same config, byte compare per acti
     const refPort = await ref.listen();
     const ourPort = await ours.listen();
     cleanups.push(() => ref.close(), () => ours.close());
-    const rsyslogDir = path.join(dir, 'rsyslog');
-    fs.mkdirSync(path.join(rsyslogDir, 'work'), { recursive: true });
-    const rsyslog = RsyslogdProcess.start(rsyslogDir, configFor(path.join(rsyslogDir, 'work'), refPort));
-    cleanups.push(() => rsyslog.stop());
-    const nsmWork = path.join(dir, 'nsm-work');
-    fs.mkdirSync(nsmWork);
-    const nsmConfig = path.join(dir, '62-bro-elsa.conf');
-    fs.writeFileSync(nsmConfig, configFor(nsmWork, ourPort));
-    const agent = new AgentProcess({ configFile: nsmConfig, workDir: nsmWork, logFile: path.join(dir, 'agent.log') });
-    await agent.start();
+    const agent = await startBoth(dir, '62-bro-elsa.conf', (work, side) => configFor(work, side === 'rsyslog' ? refPort : ourPort));
 
     const rowsPerLog = broLog('x').split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
     const want = logs.length * rowsPerLog;

@@ -4,7 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AgentConfig, ForwardAction, ForwardTemplate, MonitoredFile } from './config/agent-config';
-import { selectorMatches } from './config/syslog-selector';
+import { effectiveRules } from './config/routing-rules';
+import { FileRouting, routeFile } from './filter/rule-program';
 import { preciseNow, PreciseTime } from './format/precise-clock';
 import { SyslogFormatter } from './format/syslog-formatter';
 import { CommitToken, DeliveryQueue } from './queue/delivery-queue';
@@ -85,6 +86,8 @@ interface FilePipeline {
   tailer: FileTailer;
   watch: WatchBackend;
   routes: ActionRoute[];
+  /** Which of `routes` each line reaches (rsyslog's filters, `stop`); `perLine` undefined: all of them. */
+  routing: FileRouting;
   /** One formatter per distinct template among `routes`: a line is formatted once per template, not once per action. */
   formatters: Map<ForwardTemplate, SyslogFormatter>;
   committer: CheckpointCommitter;
@@ -171,9 +174,10 @@ export class FileServer {
   }
 
   private buildPipeline(file: MonitoredFile): FilePipeline {
-    const routes = this.routes.filter((r) => selectorMatches(r.action.selector, file.facility, file.severity));
+    const routing = routeFile(effectiveRules(this.config), file, this.config.maxMessageSize);
+    const routes = routing.actions.map((i) => this.routes[i]);
     if (routes.length === 0) {
-      this.logger.warn('no action matches this file\'s facility/severity: its lines are read and discarded, as rsyslog does',
+      this.logger.warn('no action is reached by this file\'s lines (selectors, filters): they are read and discarded, as rsyslog does',
         { file: file.path, line: file.where.line });
     }
     const start = this.stateStore.load(file.stateFile);
@@ -190,7 +194,7 @@ export class FileServer {
       logger: this.logger.child('tailer'),
     });
     return {
-      file, tailer, watch, routes,
+      file, tailer, watch, routes, routing,
       formatters: new Map(routes.map((r) => [r.action.template, new SyslogFormatter(
         r.action.template, file.facility, file.severity, this.config.hostname, file.tag, this.config.maxMessageSize)])),
       committer: new CheckpointCommitter(this.stateStore, file.stateFile, this.logger.child('state'), start),
@@ -207,16 +211,19 @@ export class FileServer {
     }
   }
 
-  /** The hot path: formats the batch once per template and hands it to every matching queue. */
+  /** The hot path: formats the batch once per template and hands each queue the lines its filters let through. */
   private async acceptBatch(p: FilePipeline, batch: LineBatch): Promise<void> {
     // While the state file cannot be written, nothing more is read: it could not be checkpointed (see the README).
     // Stopping meanwhile, the batch is neither queued nor checkpointed, so the next start reads it again.
     const admitted = p.committer.admit();
     if (admitted !== true && !(await admitted)) return;
     p.linesRead += batch.lines.length;
+    const linesPerRoute = selectLines(p, batch.lines);
+    const targets = p.routes.filter((_, i) => linesPerRoute[i].length > 0);
+    // A batch no action takes (all filtered out) still moves the checkpoint: pendingActions 0 commits it at once.
     const commit: PendingCommit = {
       checkpoint: { path: p.file.path, identity: batch.identity, offset: batch.endOffset },
-      pendingActions: batch.lines.length === 0 ? 0 : p.routes.length,
+      pendingActions: targets.length,
     };
     p.committer.add(commit);
     if (commit.pendingActions === 0) return;
@@ -224,9 +231,22 @@ export class FileServer {
     this.inFlight.set(token.id, { pipeline: p, commit });
     const { time, micros } = this.now();
     const byTemplate = new Map<ForwardTemplate, Buffer[]>();
-    for (const [template, formatter] of p.formatters) byTemplate.set(template, formatLines(formatter, time, micros, batch.lines));
     const accepted: Promise<void>[] = [];
-    for (const r of p.routes) accepted.push(r.queue.enqueue(byTemplate.get(r.action.template)!, token));
+    p.routes.forEach((r, i) => {
+      const lines = linesPerRoute[i];
+      if (lines.length === 0) return;
+      const template = r.action.template;
+      if (lines === batch.lines) {
+        let formatted = byTemplate.get(template);
+        if (formatted === undefined) {
+          formatted = formatLines(p.formatters.get(template)!, time, micros, lines);
+          byTemplate.set(template, formatted);
+        }
+        accepted.push(r.queue.enqueue(formatted, token));
+      } else {
+        accepted.push(r.queue.enqueue(formatLines(p.formatters.get(template)!, time, micros, lines), token));
+      }
+    });
     await Promise.all(accepted);
   }
 
@@ -264,6 +284,20 @@ export class FileServer {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** For each of the file's routes, the lines of the batch it receives (the batch's own array when it gets them all). */
+function selectLines(p: FilePipeline, lines: Buffer[]): Buffer[][] {
+  const perLine = p.routing.perLine;
+  if (perLine === undefined) return p.routes.map(() => lines);
+  const all = p.routing.actions;
+  const out: Buffer[][] = p.routes.map(() => []);
+  for (const line of lines) {
+    const reached = perLine(line);
+    if (reached === all) for (const selected of out) selected.push(line);
+    else for (const action of reached) out[all.indexOf(action)].push(line);
+  }
+  return out.map((selected) => (selected.length === lines.length ? lines : selected));
 }
 
 function formatLines(formatter: SyslogFormatter, time: Date, micros: number, lines: Buffer[]): Buffer[] {

@@ -1,6 +1,8 @@
 // The agent's configuration after parsing: what rsyslog legacy directives, RainerScript and nsm's own
 // settings all normalise to. Everything downstream (discovery, tailers, queue, transports) reads only this.
 
+import type { RuleStatement } from '../filter/rule-program';
+
 /** Where a setting came from, for `file:line: what is wrong` messages. */
 export interface SourceLocation {
   file: string;
@@ -110,6 +112,11 @@ export interface AgentConfig {
   hostname: string;
   files: MonitoredFile[];
   actions: ForwardAction[];
+  /**
+   * rsyslog's default ruleset in config order: selectors, property filters, `if`/`else`, `stop` and the actions
+   * (indices into `actions`). Undefined: each action gets the lines its selector matches (see routing-rules.ts).
+   */
+  rules?: RuleStatement[];
   queue: QueueSettings;
   /** Warnings (and, when the config is unusable, errors) found while reading it. */
   diagnostics: Diagnostic[];

@@ -6,7 +6,10 @@ import * as path from 'path';
 import type {
   AgentConfig, ForwardAction, ForwardTemplate, MonitoredFile, QueueSettings, SourceLocation, SyslogSelector, TlsSettings,
 } from './agent-config';
+import type { FilterExpression } from '../filter/message-filter';
+import type { RuleStatement } from '../filter/rule-program';
 import { DiagnosticList } from './diagnostic-list';
+import { selectorRule } from './routing-rules';
 import { defaultStateFileName } from './state-file-name';
 
 /** rsyslog 8's default `$MaxMessageSize` (8096, not 8192: rsyslog's own historic value). */
@@ -71,15 +74,51 @@ export class ConfigBuilder {
   legacyDefaultTemplate?: ForwardTemplate;
   /** Selector of the last selector line, for `&` continuation lines. */
   lastSelector?: SyslogSelector[];
+  /** Where the statements of the last selector or property-filter line went, for `&` continuation lines. */
+  lastFilterBlock?: RuleStatement[];
   private readonly files: FileSettings[] = [];
   private readonly actions: { action: ForwardAction; tls?: ActionTlsRequest }[] = [];
+  private readonly rules: RuleStatement[] = [];
+  /** The block statements are added to: the top level, or the body of the filter being read. */
+  private target: RuleStatement[] = this.rules;
 
   addFile(file: FileSettings): void {
     this.files.push(file);
   }
 
+  /** Adds the action where the config reading is (top level, or inside the filter being read). */
   addAction(action: ForwardAction, tls?: ActionTlsRequest): void {
+    this.target.push({ kind: 'action', action: this.actions.length, where: action.where });
     this.actions.push({ action, tls });
+  }
+
+  /** An action that carries its own selector (nsm's JSON config): added under that selector. */
+  addSelectedAction(action: ForwardAction, tls?: ActionTlsRequest): void {
+    const rule = selectorRule(action, this.actions.length);
+    this.target.push(rule);
+    this.actions.push({ action, tls });
+  }
+
+  addStop(where: SourceLocation): void {
+    this.target.push({ kind: 'stop', where });
+  }
+
+  /** Adds `if condition then ... else ...`; returns its two blocks, to be filled with `inBlock`. */
+  addCondition(condition: FilterExpression, where: SourceLocation): { then: RuleStatement[]; else: RuleStatement[] } {
+    const statement: RuleStatement = { kind: 'if', condition, then: [], else: [], where };
+    this.target.push(statement);
+    return statement;
+  }
+
+  /** Runs `read` with new statements going into `block`. */
+  inBlock(block: RuleStatement[], read: () => void): void {
+    const outer = this.target;
+    this.target = block;
+    try {
+      read();
+    } finally {
+      this.target = outer;
+    }
   }
 
   /** Applies defaults, resolves TLS files and checks what can only be checked with the whole config. */
@@ -103,6 +142,7 @@ export class ConfigBuilder {
       hostname: this.hostname ?? (this.preserveFqdn ? fullHostname : fullHostname.split('.')[0]),
       files,
       actions,
+      rules: this.rules,
       queue: { ...this.queue },
       diagnostics: this.diags.items,
     };

@@ -10,9 +10,11 @@ import type { IncludeHandler } from './legacy-directives';
 import { applyLegacyDirective, endLegacyFile } from './legacy-directives';
 import { configFilesInDirectory, expandIncludePattern, isFile, patternHasWildcard } from './include-glob';
 import { isJsonConfigFile, loadJsonAgentConfig } from './json-config';
-import { applyObject } from './rainerscript';
-import { applySelectorStatement } from './selector-line';
-import { scanStatements } from './statement-scanner';
+import { ALL_MESSAGES, applyObject } from './rainerscript';
+import { priorityFilter } from './routing-rules';
+import { parseSelectorList } from './syslog-selector';
+import { applyAction, applySelectorStatement } from './selector-line';
+import { scanStatements, Statement } from './statement-scanner';
 import { checkWorkDirectory } from './work-directory';
 
 export interface LoadAgentConfigOptions {
@@ -59,7 +61,14 @@ class ConfigReader {
     this.stack.push(abs);
     this.b.sources.push(file);
     const include: IncludeHandler = (pattern, where, optional) => this.include(pattern, where, optional, path.dirname(abs));
-    for (const stmt of scanStatements(text, file, this.b.diags)) {
+    this.applyStatements(scanStatements(text, file, this.b.diags), file, include);
+    endLegacyFile(this.b, file);
+    this.stack.pop();
+  }
+
+  /** Applies statements in order; a filter's statements go into its block of the rule program. */
+  private applyStatements(statements: readonly Statement[], file: string, include: IncludeHandler): void {
+    for (const stmt of statements) {
       const where = { file, line: stmt.line };
       switch (stmt.kind) {
         case 'legacy':
@@ -71,13 +80,46 @@ class ConfigReader {
         case 'selector':
           applySelectorStatement(stmt, file, this.b);
           break;
+        case 'selector-block': {
+          const parsed = parseSelectorList(stmt.selector);
+          if ('error' in parsed) {
+            this.b.diags.error(where, parsed.error);
+            break;
+          }
+          const block = this.b.addCondition(priorityFilter(parsed.selectors), where).then;
+          this.b.inBlock(block, () => this.applyStatements(stmt.body, file, include));
+          this.b.lastFilterBlock = undefined; // rsyslog has no `&` after a block
+          break;
+        }
+        case 'action':
+          applyAction(stmt.action, file, where, this.b, ALL_MESSAGES);
+          // rsyslog would join a following `&` to this unfiltered action list; nsm reports it instead (see below).
+          this.b.lastFilterBlock = undefined;
+          break;
+        case 'property-filter': {
+          if (stmt.filter === undefined) break; // reported by the scanner
+          const block = this.b.addCondition(stmt.filter, where).then;
+          this.b.inBlock(block, () => this.applyStatements(stmt.body, file, include));
+          // Set after the body, whose own statements would clear it: `&` lines continue this filter.
+          this.b.lastSelector = undefined;
+          this.b.lastFilterBlock = block;
+          break;
+        }
+        case 'if': {
+          if (stmt.condition === undefined) break; // reported by the scanner
+          const blocks = this.b.addCondition(stmt.condition, where);
+          this.b.inBlock(blocks.then, () => this.applyStatements(stmt.then, file, include));
+          this.b.inBlock(blocks.else, () => this.applyStatements(stmt.else, file, include));
+          // An `&` after `if ... then ACTION` belongs to that branch in rsyslog's grammar: rather than guess which,
+          // it is an error ('&' with nothing to continue), never a silent join to an older selector line.
+          this.b.lastFilterBlock = undefined;
+          break;
+        }
         case 'unsupported':
           this.b.diags.error(where, stmt.message);
           break;
       }
     }
-    endLegacyFile(this.b, file);
-    this.stack.pop();
   }
 
   /** Relative include paths are taken relative to the including file's directory. */

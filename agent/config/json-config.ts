@@ -285,7 +285,7 @@ class JsonConfigReader {
     const request: ActionTlsRequest | undefined = tls && {
       caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, verifyPeer: tls.verifyPeer, permittedPeers: [...tls.permittedPeers],
     };
-    this.b.addAction(action, request);
+    this.b.addSelectedAction(action, request);
   }
 }
 

@@ -10,7 +10,7 @@ import { moduleBaseName } from './legacy-directives';
 import type { ObjectParam, ObjectStatement } from './statement-scanner';
 import { parseFacility, parseSeverity } from './syslog-names';
 
-const ALL_MESSAGES: SyslogSelector[] = [{ facility: '*', severity: '*', comparison: 'at-or-above' }];
+export const ALL_MESSAGES: SyslogSelector[] = [{ facility: '*', severity: '*', comparison: 'at-or-above' }];
 
 /** Reads the parameters of one object: typed getters report malformed values; `finish` reports unknown ones. */
 class ParamReader {

@@ -1,35 +1,55 @@
 // Legacy selector lines (`local7.* @@127.0.0.1:514`, `*.info;mail.none @host`, `& @@other`): the selector,
-// then a forwarding action nsm runs, or another kind of action it reports and ignores.
+// then a forwarding action nsm runs, `stop`/`~`, or another kind of action it reports and ignores.
 
-import type { ForwardAction } from './agent-config';
+import type { ForwardAction, SourceLocation, SyslogSelector } from './agent-config';
 import type { ConfigBuilder } from './config-builder';
 import { defaultForwardTemplate, parseLegacyAction } from './forward-target';
-import { applyActionObject } from './rainerscript';
-import type { SelectorStatement } from './statement-scanner';
+import { ALL_MESSAGES, applyActionObject } from './rainerscript';
+import { priorityFilter } from './routing-rules';
+import type { ObjectStatement, SelectorStatement } from './statement-scanner';
 import { parseSelectorList } from './syslog-selector';
 
+/** `SELECTOR ACTION` or `& ACTION`: the action under the selector (or under the last line's filter, for `&`). */
 export function applySelectorStatement(stmt: SelectorStatement, file: string, b: ConfigBuilder): void {
   const where = { file, line: stmt.line };
-  let selector = b.lastSelector;
   if (stmt.selector === null) {
-    if (selector === undefined) {
-      b.diags.error(where, "'&' continues the previous selector line, but there is none before it");
+    const block = b.lastFilterBlock;
+    if (block === undefined) {
+      b.diags.error(where, "'&' continues the previous selector or filter line, but there is none before it");
       return;
     }
-  } else {
-    const parsed = parseSelectorList(stmt.selector);
-    if ('error' in parsed) {
-      b.diags.error(where, parsed.error);
-      b.lastSelector = undefined;
-      return;
-    }
-    selector = parsed.selectors;
-    b.lastSelector = selector;
-  }
-  if (typeof stmt.action !== 'string') {
-    applyActionObject(stmt.action, file, b, selector);
+    const selector = b.lastSelector ?? ALL_MESSAGES;
+    b.inBlock(block, () => applyAction(stmt.action, file, where, b, selector));
     return;
   }
+  const parsed = parseSelectorList(stmt.selector);
+  if ('error' in parsed) {
+    b.diags.error(where, parsed.error);
+    b.lastSelector = undefined;
+    b.lastFilterBlock = undefined;
+    return;
+  }
+  const selector = parsed.selectors;
+  b.lastSelector = selector;
+  const block = b.addCondition(priorityFilter(selector), where).then;
+  b.lastFilterBlock = block;
+  b.inBlock(block, () => applyAction(stmt.action, file, where, b, selector));
+}
+
+/**
+ * One action where the config reading is: `stop` or `~` (discard), a legacy forward (`@@host`), an `action(...)`,
+ * or another kind of action nsm reports and ignores. `selector` is only recorded on the action (for `nsm check`).
+ */
+export function applyAction(actionText: string | ObjectStatement, file: string, where: SourceLocation, b: ConfigBuilder, selector: SyslogSelector[]): void {
+  if (typeof actionText !== 'string') {
+    applyActionObject(actionText, file, b, selector);
+    return;
+  }
+  if (actionText === '~' || actionText.toLowerCase() === 'stop') {
+    b.addStop(where);
+    return;
+  }
+  const stmt = { action: actionText };
   const parsed = parseLegacyAction(stmt.action);
   if (parsed.kind === 'error') {
     b.diags.error(where, parsed.message);

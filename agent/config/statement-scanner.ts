@@ -1,7 +1,10 @@
 // Splits the text of one rsyslog config file into statements (legacy `$Directive` lines, selector lines,
-// RainerScript objects such as `input(...)`), each with the line it starts on. Syntax errors become diagnostics.
+// RainerScript objects such as `input(...)`, property filters and `if ... then ... else` with their blocks), each
+// with the line it starts on. Syntax errors become diagnostics.
 
+import type { FilterExpression } from '../filter/message-filter';
 import { DiagnosticList } from './diagnostic-list';
+import { readCondition, readPropertyFilter } from './filter-syntax';
 
 export interface ObjectParam {
   /** Lower-cased name: rsyslog parameter names are case-insensitive. */
@@ -31,7 +34,7 @@ export interface LegacyStatement {
   value: string;
 }
 
-/** `FACILITY.SEVERITY action` or `& action` (same selector as the statement before). */
+/** `FACILITY.SEVERITY action` or `& action` (same selector as the statement before); see also SelectorBlockStatement. */
 export interface SelectorStatement {
   kind: 'selector';
   line: number;
@@ -40,14 +43,49 @@ export interface SelectorStatement {
   action: string | ObjectStatement;
 }
 
-/** A statement nsm recognises but cannot honour yet (`if`, `ruleset {}`, property filters...). */
+/** `FACILITY.SEVERITY { statements }`: a selector guarding a block. */
+export interface SelectorBlockStatement {
+  kind: 'selector-block';
+  line: number;
+  selector: string;
+  body: Statement[];
+}
+
+/** An action without a filter of its own: `stop`, `~`, `@@host`, `action(...)` after `then` or in a block. */
+export interface ActionStatement {
+  kind: 'action';
+  line: number;
+  action: string | ObjectStatement;
+}
+
+/** `:property, [!]operation, "value" ACTION` (a legacy property filter) with the statements it guards. */
+export interface PropertyFilterStatement {
+  kind: 'property-filter';
+  line: number;
+  /** Undefined when the filter had an error (already reported). */
+  filter: FilterExpression | undefined;
+  body: Statement[];
+}
+
+/** `if CONDITION then BODY [else BODY]`. */
+export interface IfStatement {
+  kind: 'if';
+  line: number;
+  /** Undefined when the condition had an error (already reported). */
+  condition: FilterExpression | undefined;
+  then: Statement[];
+  else: Statement[];
+}
+
+/** A statement nsm recognises but cannot honour yet (`ruleset {}`, `call`, `set`...). */
 export interface UnsupportedStatement {
   kind: 'unsupported';
   line: number;
   message: string;
 }
 
-export type Statement = LegacyStatement | ObjectStatement | SelectorStatement | UnsupportedStatement;
+export type Statement =
+  | LegacyStatement | ObjectStatement | SelectorStatement | SelectorBlockStatement | ActionStatement | PropertyFilterStatement | IfStatement | UnsupportedStatement;
 
 const OBJECT_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const PARAM_NAME = /[A-Za-z_][A-Za-z0-9_.\-]*/y;
@@ -256,57 +294,6 @@ class Scanner {
     this.skipGroup();
   }
 
-  /** Skips an `if ... then <action or block> [else ...]` statement, starting on `if`. */
-  skipConditional(): void {
-    for (;;) {
-      // Up to and including `then` (or `else`).
-      while (!this.eof) {
-        this.skipBlank();
-        if (this.eof) return;
-        const c = this.text[this.pos];
-        if (c === '"') {
-          if (this.readQuoted() === undefined) return;
-          continue;
-        }
-        const word = this.match(/[A-Za-z_]+/y);
-        if (word === 'then' || word === 'else') break;
-        if (word === undefined) this.pos++;
-      }
-      this.skipBody();
-      const save = this.pos;
-      this.skipBlank();
-      if (this.match(/else\b/y) === undefined) {
-        this.pos = save;
-        return;
-      }
-      this.skipBlank();
-      if (this.match(/if\b/y) === undefined) {
-        this.skipBody();
-        return;
-      }
-    }
-  }
-
-  /** Skips one action: a `{...}` block, an `action(...)`-like object, or the rest of the line. */
-  private skipBody(): void {
-    this.skipBlank();
-    if (this.eof) return;
-    if (this.text[this.pos] === '{') {
-      this.skipGroup();
-      return;
-    }
-    const save = this.pos;
-    if (this.match(OBJECT_NAME) !== undefined) {
-      this.skipBlank(false);
-      if (this.text[this.pos] === '(') {
-        this.skipGroup();
-        return;
-      }
-    }
-    this.pos = save;
-    this.skipLineOrGroup();
-  }
-
   /** Skips to the end of the line, or past a `(...)` group opened on it (for `:prop, ... action(...)`). */
   skipLineOrGroup(): void {
     while (!this.eof && this.text[this.pos] !== '\n') {
@@ -324,7 +311,7 @@ class Scanner {
   }
 }
 
-const CONTROL_WORDS = new Set(['if', 'ruleset', 'stop', 'call', 'set', 'unset', 'foreach', 'reload_lookup_table', 'call_indirect']);
+const CONTROL_WORDS = new Set(['ruleset', 'call', 'set', 'unset', 'reset', 'foreach', 'reload_lookup_table', 'call_indirect', 'continue']);
 
 /** Splits a whole file into statements in order; never throws on bad input. */
 export function scanStatements(text: string, file: string, diags: DiagnosticList): Statement[] {
@@ -333,95 +320,192 @@ export function scanStatements(text: string, file: string, diags: DiagnosticList
   for (;;) {
     s.skipBlank();
     if (s.eof) return out;
-    const start = s.pos;
-    const line = s.lineAt(start);
-    const c = s.text[start];
-
-    if (c === '$') {
-      const rest = s.restOfLine();
-      const m = /^\$([A-Za-z0-9_.]*)(.*)$/s.exec(rest.trimEnd()) as RegExpExecArray;
-      if (m[1] === '') {
-        s.error(start, `'$' must be followed by a directive name`);
-        continue;
-      }
-      out.push({ kind: 'legacy', line, directive: m[1], value: stripTrailingComment(m[2]) });
-      continue;
-    }
-
-    if (c === ':') {
-      s.skipLineOrGroup();
-      out.push({ kind: 'unsupported', line, message: 'property-based filters (:property, compare, "value") are not supported yet: the statement and its action are ignored' });
-      continue;
-    }
-
-    if (c === '&') {
+    if (s.text[s.pos] === '}') {
+      s.error(s.pos, "unexpected '}'");
       s.pos++;
-      s.skipBlank(false);
-      const action = readSelectorAction(s);
-      if (action === undefined) s.error(start, "'&' must be followed by an action");
-      else if (action !== null) out.push({ kind: 'selector', line, selector: null, action });
       continue;
     }
+    readStatement(s, out, false);
+  }
+}
 
-    if (c === '{' || c === '}') {
-      s.error(start, `unexpected '${c}'`);
-      if (c === '{') s.skipGroup();
-      else s.pos++;
-      continue;
+/** The statements of a `{ ... }` block, with the cursor after its `{`; leaves it after the `}`. */
+function readBlock(s: Scanner, openAt: number): Statement[] {
+  const out: Statement[] = [];
+  for (;;) {
+    s.skipBlank();
+    if (s.eof) {
+      s.error(openAt, "'{' is never closed with '}'");
+      return out;
     }
-
-    const save = s.pos;
-    const word = s.match(OBJECT_NAME);
-    if (word !== undefined) {
-      const lower = word.toLowerCase();
-      const after = s.pos;
-      s.skipBlank();
-      const isObject = s.text[s.pos] === '(';
-      s.pos = after;
-      if (lower === 'if') {
-        s.pos = start;
-        s.skipConditional();
-        out.push({ kind: 'unsupported', line, message: '`if ... then` filters are not supported yet: the statement and its actions are ignored' });
-        continue;
-      }
-      if (lower === 'ruleset' && isObject) {
-        s.pos = save;
-        s.readObject();
-        s.skipBlank();
-        if (s.text[s.pos] === '{') s.skipGroup();
-        out.push({ kind: 'unsupported', line, message: 'ruleset() blocks are not supported yet: the ruleset and its actions are ignored' });
-        continue;
-      }
-      if (CONTROL_WORDS.has(lower)) {
-        s.skipLineOrGroup();
-        out.push({ kind: 'unsupported', line, message: `the RainerScript statement '${word}' is not supported yet: it is ignored` });
-        continue;
-      }
-      if (isObject) {
-        s.pos = save;
-        const obj = s.readObject();
-        if (obj) out.push(obj);
-        continue;
-      }
-      s.pos = save;
+    if (s.text[s.pos] === '}') {
+      s.pos++;
+      return out;
     }
+    readStatement(s, out, true);
+  }
+}
 
-    // A selector line: the selector is the first whitespace-free token and contains a '.'.
-    const selector = s.match(BARE_WORD) ?? '';
-    if (!selector.includes('.')) {
-      s.error(start, `unrecognised statement '${selector || s.text[start]}' (expected $Directive, FACILITY.SEVERITY action, or name(...))`);
-      if (selector === '') s.pos++;
+/** What a filter guards: a `{ ... }` block or one statement (`stop`, an action, another filter). */
+function readBody(s: Scanner, sameLine: boolean, what: string, start: number): Statement[] {
+  s.skipBlank(!sameLine);
+  if (s.eof || s.text[s.pos] === '\n') {
+    s.error(start, `${what} has no action${sameLine ? ' on its line' : ''}`);
+    return [];
+  }
+  if (s.text[s.pos] === '{') {
+    const openAt = s.pos;
+    s.pos++;
+    return readBlock(s, openAt);
+  }
+  const out: Statement[] = [];
+  readStatement(s, out, true);
+  return out;
+}
+
+function readIf(s: Scanner, start: number): IfStatement {
+  const line = s.lineAt(start);
+  s.pos = start + 2;
+  const condition = readCondition(s);
+  const then = readBody(s, false, '`if ... then`', start);
+  const save = s.pos;
+  s.skipBlank();
+  const elseWord = /else\b/iy;
+  elseWord.lastIndex = s.pos;
+  if (!elseWord.test(s.text)) {
+    s.pos = save;
+    return { kind: 'if', line, condition, then, else: [] };
+  }
+  const elseAt = s.pos;
+  s.pos += 4;
+  return { kind: 'if', line, condition, then, else: readBody(s, false, '`else`', elseAt) };
+}
+
+/** Reads one statement into `out`. In a block (after `then`, in `{ }`) config objects and directives are errors. */
+function readStatement(s: Scanner, out: Statement[], inBlock: boolean): void {
+  const start = s.pos;
+  const line = s.lineAt(start);
+  const c = s.text[start];
+
+  if (c === '$') {
+    const rest = s.restOfLine();
+    if (inBlock) {
+      s.error(start, 'a $Directive is not allowed inside a filter\'s block');
+      return;
+    }
+    const m = /^\$([A-Za-z0-9_.]*)(.*)$/s.exec(rest.trimEnd()) as RegExpExecArray;
+    if (m[1] === '') {
+      s.error(start, `'$' must be followed by a directive name`);
+      return;
+    }
+    out.push({ kind: 'legacy', line, directive: m[1], value: stripTrailingComment(m[2]) });
+    return;
+  }
+
+  if (c === ':' && /:om[A-Za-z0-9]+:/y.test(s.text.slice(start, start + 40))) {
+    out.push({ kind: 'action', line, action: stripTrailingComment(s.restOfLine()) });
+    return;
+  }
+
+  if (c === ':') {
+    const filter = readPropertyFilter(s);
+    if (filter === undefined) {
       s.skipLineOrGroup();
-      continue;
+      return;
     }
+    out.push({ kind: 'property-filter', line, filter, body: readBody(s, true, 'the property filter', start) });
+    return;
+  }
+
+  if (c === '&') {
+    s.pos++;
     s.skipBlank(false);
     const action = readSelectorAction(s);
-    if (action === undefined) {
-      s.error(start, `selector '${selector}' has no action on its line`);
-      continue;
-    }
-    if (action !== null) out.push({ kind: 'selector', line, selector, action });
+    if (action === undefined) s.error(start, "'&' must be followed by an action");
+    else if (action !== null) out.push({ kind: 'selector', line, selector: null, action });
+    return;
   }
+
+  if ('~@/-|^>'.includes(c)) {
+    // Legacy actions written without a selector (rsyslog's lexer takes them as actions for every message).
+    const action = readSelectorAction(s);
+    if (typeof action === 'string' || (action !== undefined && action !== null)) out.push({ kind: 'action', line, action });
+    return;
+  }
+
+  if (c === '{') {
+    // rsyslog's grammar has blocks only after a filter (then, else, a selector or property filter).
+    s.error(start, "unexpected '{' (a block follows a filter: if ... then { ... })");
+    s.skipGroup();
+    return;
+  }
+
+  const save = s.pos;
+  const word = s.match(OBJECT_NAME);
+  if (word !== undefined) {
+    const lower = word.toLowerCase();
+    const after = s.pos;
+    s.skipBlank();
+    const isObject = s.text[s.pos] === '(';
+    s.pos = after;
+    if (lower === 'if') {
+      out.push(readIf(s, start));
+      return;
+    }
+    if (lower === 'stop') {
+      out.push({ kind: 'action', line, action: 'stop' });
+      return;
+    }
+    if (lower === 'action' && isObject) {
+      s.pos = save;
+      const obj = s.readObject();
+      if (obj) out.push({ kind: 'action', line, action: obj });
+      return;
+    }
+    if (lower === 'ruleset' && isObject) {
+      s.pos = save;
+      s.readObject();
+      s.skipBlank();
+      if (s.text[s.pos] === '{') s.skipGroup();
+      out.push({ kind: 'unsupported', line, message: 'ruleset() blocks are not supported yet: the ruleset and its actions are ignored' });
+      return;
+    }
+    if (CONTROL_WORDS.has(lower)) {
+      s.skipLineOrGroup();
+      out.push({ kind: 'unsupported', line, message: `the RainerScript statement '${word}' is not supported yet: it is ignored` });
+      return;
+    }
+    if (isObject) {
+      s.pos = save;
+      const obj = s.readObject();
+      if (obj && inBlock) s.error(start, `${obj.name}(...) is a configuration object, not allowed inside a filter's block`);
+      else if (obj) out.push(obj);
+      return;
+    }
+    s.pos = save;
+  }
+
+  // A selector line: the selector is the first whitespace-free token and contains a '.'.
+  const selector = s.match(BARE_WORD) ?? '';
+  if (!selector.includes('.')) {
+    s.error(start, `unrecognised statement '${selector || s.text[start]}' (expected $Directive, FACILITY.SEVERITY action, :property filter, if, or name(...))`);
+    if (selector === '') s.pos++;
+    s.skipLineOrGroup();
+    return;
+  }
+  s.skipBlank(false);
+  if (s.text[s.pos] === '{') {
+    const openAt = s.pos;
+    s.pos++;
+    out.push({ kind: 'selector-block', line, selector, body: readBlock(s, openAt) });
+    return;
+  }
+  const action = readSelectorAction(s);
+  if (action === undefined) {
+    s.error(start, `selector '${selector}' has no action on its line`);
+    return;
+  }
+  if (action !== null) out.push({ kind: 'selector', line, selector, action });
 }
 
 /**

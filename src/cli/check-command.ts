@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import * as path from 'path';
 import type { AgentConfig, ForwardAction } from '../../agent/config/agent-config';
 import { loadAgentConfig } from '../../agent/config/config-loader';
+import { effectiveRules } from '../../agent/config/routing-rules';
+import { describeProgram, routeFile } from '../../agent/filter/rule-program';
 import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
 import { facilityName, severityName } from '../../agent/config/syslog-names';
 import { formatSelectorList } from '../../agent/config/syslog-selector';
@@ -56,9 +58,34 @@ export function renderCheckReport(config: AgentConfig): string[] {
       ]),
     ]));
   }
+  if (config.files.length > 0) {
+    lines.push('');
+    lines.push(...describeRouting(config));
+  }
   lines.push('');
   lines.push(`work directory ${config.workDirectory}, ${config.watchMode} mode, poll interval ${config.files[0]?.pollIntervalSeconds ?? '-'} s, max message size ${config.maxMessageSize}, hostname ${config.hostname}`);
   return lines;
+}
+
+/**
+ * Which actions each file's lines reach and under which filters: the rule program with everything fixed for the file
+ * (selectors, programname, syslogtag) folded away. Files that end up with the same program are listed together.
+ */
+function describeRouting(config: AgentConfig): string[] {
+  const rules = effectiveRules(config);
+  const groups = new Map<string, string[]>();
+  for (const f of config.files) {
+    const program = describeProgram(routeFile(rules, f).program, (i) => destinationName(config.actions[i]), '  ');
+    const key = (program.length > 0 ? program : ['  (no action: its lines are read and dropped)']).join('\n');
+    groups.set(key, [...(groups.get(key) ?? []), f.path]);
+  }
+  const out = ['ROUTING (in config order; -> sends the line, stop ends its processing)'];
+  for (const [program, paths] of groups) {
+    const which = paths.length === 1 ? paths[0] : paths.length === config.files.length ? `every monitored file (${paths.length})` : paths.join(', ');
+    out.push(`${which}:`);
+    out.push(program);
+  }
+  return out;
 }
 
 /** What protects the action's traffic: clear text, or TLS and how the collector is checked. */

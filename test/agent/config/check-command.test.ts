@@ -34,6 +34,36 @@ describe('nsm check (subprocess)', () => {
     expect(lines.some((l) => /^local7\.\*\s+tcp:\/\/127\.0\.0\.1:514\s+lf\s+RSYSLOG_TraditionalForwardFormat\s+clear text$/.test(l))).to.equal(true);
   });
 
+  it('shows, per file, the filters and actions its lines go through (what is fixed for the file folded away)', () => {
+    const f = path.join(dir, 'filters.conf');
+    fs.writeFileSync(f, [
+      'module(load="imfile")',
+      'input(type="imfile" File="/logs/conn.log" Tag="bro_conn:" Facility="local7" Severity="info")',
+      'input(type="imfile" File="/logs/dns.log" Tag="bro_dns:" Facility="local7" Severity="info")',
+      'input(type="imfile" File="/logs/app.log" Tag="app:" Facility="local6" Severity="info")',
+      'if $programname startswith "bro_" and $msg startswith "#" then stop',
+      'local7.* @@127.0.0.1:514',
+      ':msg, !contains, "noise" @127.0.0.1:515',
+      '',
+    ].join('\n'));
+    const r = nsm(['check', '-f', f]);
+    expect(r.status, r.stdout).to.equal(0);
+    const routing = r.stdout.slice(r.stdout.indexOf('ROUTING'), r.stdout.indexOf('\nwork directory'));
+    expect(routing.split('\n').map((l) => l.replace(/ {2}\(.*:(\d+)\)$/, ' ($1)'))).to.deep.equal([
+      'ROUTING (in config order; -> sends the line, stop ends its processing)',
+      '/logs/conn.log, /logs/dns.log:',
+      '  if $msg startswith "#" then (5)',
+      '    stop (5)',
+      '  -> tcp://127.0.0.1:514 (6)',
+      '  if :msg, !contains, "noise" then (7)',
+      '    -> udp://127.0.0.1:515 (7)',
+      '/logs/app.log:',
+      '  if :msg, !contains, "noise" then (7)',
+      '    -> udp://127.0.0.1:515 (7)',
+      '',
+    ]);
+  });
+
   it('shows RELP over TLS, its window and how the collector is verified', () => {
     const f = path.join(dir, 'relp-tls.conf');
     fs.writeFileSync(f, [

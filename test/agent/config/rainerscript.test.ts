@@ -137,7 +137,7 @@ global(workDirectory="rel" frobnicate="1")
     expect(c.actions[0].tls).to.deep.equal({ caFile: '/ca.pem', certFile: undefined, keyFile: undefined, verifyPeer: true, permittedPeers: ['a', 'b'] });
   });
 
-  it('reports if/then, rulesets and other unsupported statements as errors, and carries on after them', () => {
+  it('reads if/then/else, property filters and stop; reports rulesets and other unsupported statements as errors, and carries on after them', () => {
     const c = parseConf(`module(load="imfile")
 if $programname == 'bro' then {
   action(type="omfwd" target="h1")
@@ -152,14 +152,12 @@ input(type="imfile" File="/a.log" Tag="a:")
 local7.* @@h5
 `);
     expect(problemLines(c)).to.deep.equal([
-      't.conf:2: error: `if ... then` filters are not supported yet: the statement and its actions are ignored',
       't.conf:5: error: ruleset() blocks are not supported yet: the ruleset and its actions are ignored',
-      't.conf:8: error: property-based filters (:property, compare, "value") are not supported yet: the statement and its action are ignored',
-      "t.conf:9: error: the RainerScript statement 'stop' is not supported yet: it is ignored",
       't.conf:10: warning: template() has no effect in nsm (custom templates are not supported; an action that names one is an error): ignored',
     ]);
     expect(c.files.map((f) => f.path)).to.deep.equal(['/a.log']);
-    expect(c.actions.map((a) => a.host)).to.deep.equal(['h5']);
+    expect(c.actions.map((a) => a.host)).to.deep.equal(['h1', 'h2', 'h4', 'h5']);
+    expect(c.rules?.map((r) => r.kind)).to.deep.equal(['if', 'if', 'stop', 'if']);
   });
 
   it('reports syntax errors at the line where the statement or parameter starts', () => {
@@ -171,7 +169,7 @@ local7.* @@h5
     expect(problemLines(parseConf('/* never closed\nlocal7.* @@h\n'))).to.deep.equal(['t.conf:1: error: unterminated /* comment']);
     expect(problemLines(parseConf('frob(x="1")\nhello world\n'))).to.deep.equal([
       't.conf:1: error: unknown statement frob(...)',
-      "t.conf:2: error: unrecognised statement 'hello' (expected $Directive, FACILITY.SEVERITY action, or name(...))",
+      "t.conf:2: error: unrecognised statement 'hello' (expected $Directive, FACILITY.SEVERITY action, :property filter, if, or name(...))",
     ]);
   });
 

@@ -56,7 +56,7 @@ describe('selectors', () => {
     expect(problemLines(parseConf('local8.* @h\nlocal7.loud @h\nlocal7 @h\nlocal7.!* @h\n'))).to.deep.equal([
       "t.conf:1: error: selector 'local8.*': unknown facility 'local8'",
       "t.conf:2: error: selector 'local7.loud': unknown severity 'loud'",
-      "t.conf:3: error: unrecognised statement 'local7' (expected $Directive, FACILITY.SEVERITY action, or name(...))",
+      "t.conf:3: error: unrecognised statement 'local7' (expected $Directive, FACILITY.SEVERITY action, :property filter, if, or name(...))",
       "t.conf:4: error: selector 'local7.!*': '*' cannot take a '=' or '!' prefix",
     ]);
   });
@@ -105,6 +105,6 @@ local7.* @@(z9)h
       "t.conf:9: warning: '@@(z9)h': compression option (z9) is not supported by nsm; messages are sent uncompressed",
     ]);
     expect(c.actions.map((a) => `${a.host}:${a.port}`)).to.deep.equal(['127.0.0.9:514', 'h:514']);
-    expect(problemLines(parseConf('& @@h\n'))).to.deep.equal(["t.conf:1: error: '&' continues the previous selector line, but there is none before it"]);
+    expect(problemLines(parseConf('& @@h\n'))).to.deep.equal(["t.conf:1: error: '&' continues the previous selector or filter line, but there is none before it"]);
   });
 });

@@ -31,7 +31,14 @@ class Block {
   }
 }
 
-/** Buffered out-of-order bytes over every stream of a tracker, against one limit. */
+/**
+ * Heap bytes of one buffered block beside its data (the Block, its links array and its Buffer object; measured on
+ * Node 20: 248 heap bytes a block for 50,000 256-byte blocks). The global budget counts them, so many small
+ * segments cannot hold several times the budget.
+ */
+export const BLOCK_OVERHEAD_BYTES = 256;
+
+/** Memory of buffered out-of-order data (bytes plus BLOCK_OVERHEAD_BYTES per block) over every stream of a tracker. */
 export class ReassemblyBudget {
   used = 0;
   /** Times a stream skipped ahead because this budget was exhausted. */
@@ -76,6 +83,7 @@ export class TcpReassembler {
   /** Levels in use (1 when empty). */
   private levels = 1;
   private buffered = DOUBLE_ZERO;
+  private blockCount = 0;
   /** Set when reassembly gave up on this direction (Zeek's skip_deliveries): nothing more is delivered. */
   private skipping = false;
   /** Blocks looked at by searches, insertions and removals: O(log n) per segment (tests check its growth). */
@@ -119,7 +127,8 @@ export class TcpReassembler {
 
   /** Drops every buffered block (and returns its bytes to the shared budget). */
   clear(): void {
-    this.budget.used -= this.buffered;
+    this.budget.used -= this.buffered + this.blockCount * BLOCK_OVERHEAD_BYTES;
+    this.blockCount = 0;
     this.head = NO_LINKS as (Block | undefined)[];
     this.tail = undefined;
     this.levels = 1;
@@ -275,7 +284,8 @@ export class TcpReassembler {
     }
     if (block.next[0] === undefined) this.tail = block;
     this.buffered += length;
-    this.budget.used += length;
+    this.blockCount++;
+    this.budget.used += length + BLOCK_OVERHEAD_BYTES;
   }
 
   /** Unlinks the first block (the head is its predecessor on every level it is part of). */
@@ -291,7 +301,8 @@ export class TcpReassembler {
     while (this.levels > 1 && this.head[this.levels - 1] === undefined) this.levels--;
     const length = block.upper - block.seq;
     this.buffered -= length;
-    this.budget.used -= length;
+    this.blockCount--;
+    this.budget.used -= length + BLOCK_OVERHEAD_BYTES;
     this.work++;
   }
 }

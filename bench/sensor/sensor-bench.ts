@@ -9,7 +9,8 @@
 // by 10-20% from one run to the next.
 // Each child then runs its phase a second time over the same file and reports it apart as the warm figure: the cold
 // one includes V8 compiling the code (a fixed start-up cost); the warm one is the steady state a long capture sees.
-// Then the flood rows (flood-bench.ts): hostile captures, with time, peak RSS and rows written for each.
+// Then the flood rows (flood-bench.ts): hostile captures, with time, peak RSS and rows written for each
+// (NSM_BENCH_FLOOD=off skips them, =full runs the issue's full sizes).
 
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -239,7 +240,7 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
             (p === read ? '' : ` (${(warmOfRead(p) * 100).toFixed(1)}%)`)).join(', '),
       );
     }
-    runFloodBench({ log });
+    if (process.env.NSM_BENCH_FLOOD !== 'off') runFloodBench({ log });
     return {
       capture: { packets: capture.packets, bytes: capture.bytes, repetitions: capture.repetitions, sourcePackets: capture.sourcePackets },
       read,

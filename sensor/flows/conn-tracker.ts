@@ -88,6 +88,11 @@ export class ConnTracker implements ConnectionHost {
    * active since it was queued goes to the back instead). Removed connections leave lazily.
    */
   private readonly recency = new FifoQueue<Connection>();
+  /**
+   * The queue is kept only while the table is at least half full (and until it drops below a quarter): ordinary
+   * traffic never pays for it.
+   */
+  private evictionQueueActive = false;
   private readonly maxConnections: number;
   private evicted = 0;
   /** Eviction-queue entries visited (see TrackerStats.housekeepingWork). */
@@ -229,6 +234,7 @@ export class ConnTracker implements ConnectionHost {
     this.flushing = false;
     this.timers.clear();
     this.recency.clear();
+    this.evictionQueueActive = false;
     this.removedSinceCompaction = 0;
     // lastConn stays (it is marked removed, so never used again): storing undefined into a field that only ever held a
     // Connection would widen its type and throw away the compiled per-packet code that a later tracker could reuse.
@@ -291,8 +297,12 @@ export class ConnTracker implements ConnectionHost {
     this.table.insert(key, conn);
     this.live.add(conn);
     this.total++;
-    conn.queuedTime = this.now;
-    this.recency.push(conn);
+    if (this.evictionQueueActive) {
+      conn.queuedTime = this.now;
+      this.recency.push(conn);
+    } else if (this.live.size >= this.maxConnections >> 1) {
+      this.startEvictionQueue();
+    }
 
     if (this.shouldFlip(proto, pkt, srcPort, dstPort) && !isBroadcast(pkt, version)) conn.flipRoles();
     if (proto === 'tcp') {
@@ -395,8 +405,24 @@ export class ConnTracker implements ConnectionHost {
   private dropRemovedConnections(): void {
     this.removedSinceCompaction = 0;
     this.timers.compact();
+    if (!this.evictionQueueActive) return;
     this.queueWork += this.recency.length;
-    this.recency.retain(isLiveConnection);
+    if (this.live.size < this.maxConnections >> 2) {
+      this.recency.clear();
+      this.evictionQueueActive = false;
+    } else {
+      this.recency.retain(isLiveConnection);
+    }
+  }
+
+  /** The table reached half its limit: queue every live connection, oldest first (creation order, O(live) once). */
+  private startEvictionQueue(): void {
+    this.evictionQueueActive = true;
+    for (const conn of this.live) {
+      conn.queuedTime = conn.networkTime;
+      this.recency.push(conn);
+    }
+    this.queueWork += this.live.size;
   }
 
   // ConnectionHost, for the connections this tracker owns. Methods rather than closures made per tracker: every tracker

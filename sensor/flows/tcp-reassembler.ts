@@ -47,8 +47,11 @@ export class ReassemblyBudget {
   constructor(readonly limit: number) {}
 }
 
-/** The head links of an empty list: shared, never written (most streams never buffer anything). */
-const NO_LINKS: readonly (Block | undefined)[] = [];
+/**
+ * The head links of an empty list: shared, never written (most streams never buffer anything). The same length and
+ * elements kind as a real head, so reads of `head` stay monomorphic.
+ */
+const NO_LINKS: readonly (Block | undefined)[] = new Array<Block | undefined>(MAX_LEVEL).fill(undefined);
 
 /** Unlimited: for reassemblers used on their own (tests). */
 const NO_BUDGET = new ReassemblyBudget(Number.POSITIVE_INFINITY);
@@ -293,11 +296,9 @@ export class TcpReassembler {
     const block = this.head[0] as Block;
     const next = block.next;
     for (let level = 0; level < next.length; level++) this.head[level] = next[level];
-    if (this.head[0] === undefined) {
-      // Empty again: let the head links go (most streams buffer only now and then).
-      this.tail = undefined;
-      this.head = NO_LINKS as (Block | undefined)[];
-    }
+    // Empty again: the head links stay (a stream that reordered once will likely again; allocating them anew each
+    // time was measurable garbage). clear() lets them go when the connection ends.
+    if (this.head[0] === undefined) this.tail = undefined;
     while (this.levels > 1 && this.head[this.levels - 1] === undefined) this.levels--;
     const length = block.upper - block.seq;
     this.buffered -= length;

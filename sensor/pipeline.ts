@@ -2,7 +2,9 @@
 // log writers. Owns the end of a run: flush every open connection, write #close, even when the capture fails midway.
 
 import { AnalyzerRegistry } from './analyzers/registry';
+import { CaptureFileError } from './capture/capture-file-error';
 import type { CaptureSource, ProgressHandler } from './capture/capture-source';
+import { isReadableLinkType, unreadableLinkTypeMessage } from './capture/link-types';
 import { transportChecksumOk } from './decode/checksum';
 import { DecodedPacket } from './decode/decoded-packet';
 import { PacketDecoder } from './decode/packet-decoder';
@@ -42,6 +44,10 @@ export interface SensorPipelineOptions {
   weirdPolicy?: Partial<WeirdPolicyOptions>;
   /** Log rotation (Zeek's Log::default_rotation_interval); none when absent. */
   rotation?: LogRotationOptions;
+  /** Most connections tracked at once (ConnTracker's maxConnections; default DEFAULT_MAX_CONNECTIONS). */
+  maxConnections?: number;
+  /** Buffered out-of-order TCP bytes over all connections (default DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES). */
+  maxTotalReassemblyBytes?: number;
 }
 
 export interface LogRotationOptions {
@@ -71,6 +77,14 @@ export function isRotationInterval(seconds: number): boolean {
 /** The run's counters so far, and connections still open (for status files and stats lines while it runs). */
 export interface SensorPipelineStats extends SensorRunSummary {
   activeConnections: number;
+  /** Connections ended early because the connection limit was reached (each still logged). */
+  evictedConnections: number;
+  /** Network-time timers pending (follows activeConnections: dead timers are dropped). */
+  pendingTimers: number;
+  /** Out-of-order TCP bytes buffered over all connections now. */
+  reassemblyBytes: number;
+  /** Times the global reassembly budget made a stream skip ahead over its holes. */
+  reassemblyOverflows: number;
 }
 
 export class SensorPipeline {
@@ -113,6 +127,8 @@ export class SensorPipeline {
       uidSource: opts.uidSource,
       // Without a checksum verdict the tracker accepts every packet (Zeek -C).
       checksum: opts.ignoreChecksums ? undefined : transportChecksumOk,
+      maxConnections: opts.maxConnections,
+      maxTotalReassemblyBytes: opts.maxTotalReassemblyBytes,
     });
   }
 
@@ -138,8 +154,14 @@ export class SensorPipeline {
       }, this.opts.liveFlushIntervalMs);
     }
     let failure: unknown;
+    /** The last link type seen and found readable (pcapng interfaces and live links name theirs per packet). */
+    let readableLinkType = -1;
     try {
       await source.run((linkType, frame, offset, capLength, wireLength, tsSec, tsUsec) => {
+        if (linkType !== readableLinkType) {
+          if (!isReadableLinkType(linkType)) throw new CaptureFileError(`${source.description}: ${unreadableLinkTypeMessage(linkType)}`);
+          readableLinkType = linkType;
+        }
         summary.packets++;
         // Timers run on the packet clock; once per second of capture time is enough for Zeek's timeouts.
         if (tsSec > this.lastSecond) this.newSecond(tsSec);
@@ -186,7 +208,15 @@ export class SensorPipeline {
   }
 
   stats(): SensorPipelineStats {
-    return { ...this.summary, activeConnections: this.tracker.stats().active };
+    const tracker = this.tracker.stats();
+    return {
+      ...this.summary,
+      activeConnections: tracker.active,
+      evictedConnections: tracker.evicted,
+      pendingTimers: tracker.timers,
+      reassemblyBytes: tracker.reassemblyBytes,
+      reassemblyOverflows: tracker.reassemblyOverflows,
+    };
   }
 
   /** Stops reading (signal, test): run() then flushes connections, writes #close and resolves. */

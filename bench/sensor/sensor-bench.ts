@@ -9,6 +9,8 @@
 // by 10-20% from one run to the next.
 // Each child then runs its phase a second time over the same file and reports it apart as the warm figure: the cold
 // one includes V8 compiling the code (a fixed start-up cost); the warm one is the steady state a long capture sees.
+// Then the flood rows (flood-bench.ts): hostile captures, with time, peak RSS and rows written for each
+// (NSM_BENCH_FLOOD=off skips them, =full runs the issue's full sizes).
 
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -19,6 +21,7 @@ import { LocalNetworks } from '../../sensor/flows/local-networks';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { SensorPipeline, SensorRunSummary } from '../../sensor/pipeline';
 import { EXTERNAL_PEERS, ExternalPeerResult, runExternalPeer } from './external-peers';
+import { runFloodBench } from './flood-bench';
 import { runFloor } from './floor-phases';
 import { buildMixedCapture } from './mixed-capture-builder';
 
@@ -237,6 +240,7 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
             (p === read ? '' : ` (${(warmOfRead(p) * 100).toFixed(1)}%)`)).join(', '),
       );
     }
+    if (process.env.NSM_BENCH_FLOOD !== 'off') runFloodBench({ log });
     return {
       capture: { packets: capture.packets, bytes: capture.bytes, repetitions: capture.repetitions, sourcePackets: capture.sourcePackets },
       read,

@@ -1,6 +1,7 @@
 // Reads a pcap or pcapng file (format chosen by its magic) in chunks and hands each packet to the pipeline,
 // optionally through a BPF filter; yields to the event loop between batches so stop() and signals get through.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import { CaptureFileError } from './capture-file-error';
 import type { CaptureRecordReader } from './capture-record-reader';
@@ -33,6 +34,8 @@ export class FileCaptureSource implements CaptureSource {
   static open(filePath: string, filter?: PacketFilter, chunkBytes = DEFAULT_CHUNK_BYTES): FileCaptureSource {
     let file: ChunkedFileReader;
     try {
+      // Opening a directory succeeds on Linux and only the first read fails (EISDIR, without the path): ask first.
+      if (fs.statSync(filePath, { throwIfNoEntry: false })?.isDirectory() === true) throw new Error('is a directory');
       file = new ChunkedFileReader(filePath, chunkBytes);
     } catch (e) {
       throw new CaptureFileError(`${filePath}: cannot open capture file: ${(e as Error).message}`);

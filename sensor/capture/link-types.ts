@@ -42,3 +42,13 @@ export function linkTypeFromPcapName(name: string): number {
     }
   }
 }
+
+/** Whether the decoder reads this link type (the same set libpcap can filter for us). */
+export function isReadableLinkType(linkType: number): boolean {
+  return linkTypeDltName(linkType) !== undefined;
+}
+
+/** The one-line reason a capture cannot be read: which link type, and which ones nsm reads. */
+export function unreadableLinkTypeMessage(linkType: number): string {
+  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
+}

@@ -178,6 +178,11 @@ export class LiveCaptureSource implements CaptureSource {
     this.end(undefined);
   }
 
+  /** Whether libpcap opened the interface: run() opens it before it returns, so this is known right after the call. */
+  get capturing(): boolean {
+    return this.session !== undefined;
+  }
+
   /** Counters so far; after stop() the kernel's as they were at the stop. Undefined until a capture has opened. */
   stats(): LiveCaptureStats | undefined {
     const kernel = this.session?.kernelStats() ?? this.finalKernelStats;

@@ -1,7 +1,10 @@
 // IPv4 and IPv6 fragment reassembly with bounded memory: a byte cap over all datagrams (oldest evicted first),
 // a per-datagram size cap, a block-count cap and a timeout. Overlaps keep the first data seen and report
 // Zeek's fragment_overlap / fragment_inconsistency; size and consistency checks follow Zeek's Frag.cc.
+// The cap counts what a datagram really costs (its bytes plus an estimate of the objects that hold them), and expiry
+// and eviction take the oldest datagrams from an insertion-ordered queue: O(1) amortised per fragment.
 
+import { FifoQueue } from '../collections/fifo-queue';
 import { DOUBLE_ZERO } from './double-zero';
 import type { DecodedPacket, WeirdReporter } from './decoded-packet';
 
@@ -9,8 +12,19 @@ import type { DecodedPacket, WeirdReporter } from './decoded-packet';
 const MIN_ACCEPTABLE_FRAGMENT = 64;
 const MAX_ACCEPTABLE_FRAGMENT = 64000;
 
+/**
+ * Heap bytes of one pending datagram beside its data: the Datagram object, its key string, the Map entry, the queue
+ * slot, the header Buffer's object and the blocks array. Measured on Node 20 with 50,000 one-fragment datagrams:
+ * 668 heap bytes and 32 buffer-pool bytes each, which this estimate (with a block's) covers.
+ */
+export const DATAGRAM_OVERHEAD_BYTES = 512;
+/** Heap bytes of one held block beside its data: the Block object and its Buffer object. */
+export const BLOCK_OVERHEAD_BYTES = 160;
+/** The order queue is compacted when dead entries could outnumber live ones by this much. */
+const MIN_QUEUE_COMPACTION = 1024;
+
 export interface FragmentReassemblerOptions {
-  /** Bytes held over all incomplete datagrams before the oldest are dropped. */
+  /** Memory held over all incomplete datagrams (data plus per-datagram and per-block overhead) before the oldest are dropped. */
   maxBytes: number;
   /** Largest reassembled payload accepted (fragments reaching beyond are dropped). */
   maxDatagramBytes: number;
@@ -84,16 +98,22 @@ interface Datagram {
   /** Payload length once the last fragment (MF clear) was seen; 0 = unknown. */
   fragSize: number;
   blocks: Block[];
+  /** What it costs: header and data bytes plus the overhead estimates. */
   bytes: number;
+  removed: boolean;
 }
 
 export class FragmentReassembler {
   private readonly datagrams = new Map<string, Datagram>();
+  /** Pending datagrams oldest first (removed ones leave lazily, or when the queue is compacted). */
+  private readonly order = new FifoQueue<Datagram>();
   private heldBytes = 0;
   /** Counters for tests and stats. */
   evictions = 0;
   timeouts = 0;
   dropped = 0;
+  /** Queue entries looked at by expiry, eviction and compaction: grows linearly with fragments (tests check it). */
+  queueWork = 0;
 
   constructor(private readonly weird: WeirdReporter, private readonly opts: FragmentReassemblerOptions = DEFAULT_FRAGMENT_OPTIONS) {}
 
@@ -108,9 +128,18 @@ export class FragmentReassembler {
   /** Drops datagrams whose first fragment is older than the timeout. Cheap when nothing is pending. */
   expire(now: number): void {
     if (this.datagrams.size === 0 || this.opts.timeoutSec <= 0) return;
-    for (const d of this.datagrams.values()) {
-      // Map order is creation order, so the first live one ends the scan.
-      if (d.created + this.opts.timeoutSec > now) break;
+    const order = this.order;
+    for (;;) {
+      // Queue order is creation order, so the first live one ends the scan.
+      const d = order.peek();
+      if (d === undefined) return;
+      this.queueWork++;
+      if (d.removed) {
+        order.shift();
+        continue;
+      }
+      if (d.created + this.opts.timeoutSec > now) return;
+      order.shift();
       this.remove(d);
       this.timeouts++;
     }
@@ -137,9 +166,15 @@ export class FragmentReassembler {
         nextProtocol: f.nextProtocol,
         fragSize: 0,
         blocks: [],
-        bytes: f.headerLength,
+        bytes: f.headerLength + DATAGRAM_OVERHEAD_BYTES,
+        removed: false,
       };
       this.datagrams.set(key, d);
+      if (this.order.length >= 2 * this.datagrams.size + MIN_QUEUE_COMPACTION) {
+        this.queueWork += this.order.length;
+        this.order.retain(isPending);
+      }
+      this.order.push(d);
       this.heldBytes += d.bytes;
     } else if (f.version === 4) {
       if (frame[f.ipStart + 9] !== d.header[9] || f.headerLength !== d.header.length) this.weird.weird('fragment_protocol_inconsistency', pkt);
@@ -220,8 +255,9 @@ export class FragmentReassembler {
         i--;
       }
       blocks[i] = b;
-      d.bytes += b.upper - b.seq;
-      this.heldBytes += b.upper - b.seq;
+      const cost = b.upper - b.seq + BLOCK_OVERHEAD_BYTES;
+      d.bytes += cost;
+      this.heldBytes += cost;
     }
   }
 
@@ -231,15 +267,18 @@ export class FragmentReassembler {
     return { seq, upper, data };
   }
 
+  /** Over the cap: drops the oldest datagrams until under it (the current one too, if it is the oldest left). */
   private enforceMemoryCap(current: Datagram): void {
-    if (this.heldBytes <= this.opts.maxBytes) return;
-    for (const d of this.datagrams.values()) {
-      if (this.heldBytes <= this.opts.maxBytes) break;
-      if (d === current) continue;
+    const order = this.order;
+    while (this.heldBytes > this.opts.maxBytes) {
+      const d = order.shift();
+      if (d === undefined) break;
+      this.queueWork++;
+      if (d.removed) continue;
       this.remove(d);
       this.evictions++;
     }
-    if (this.heldBytes > this.opts.maxBytes) {
+    if (this.heldBytes > this.opts.maxBytes && !current.removed) {
       this.remove(current);
       this.evictions++;
     }
@@ -290,6 +329,13 @@ export class FragmentReassembler {
   }
 
   private remove(d: Datagram): void {
-    if (this.datagrams.delete(d.key)) this.heldBytes -= d.bytes;
+    if (d.removed) return;
+    d.removed = true;
+    this.datagrams.delete(d.key);
+    this.heldBytes -= d.bytes;
   }
+}
+
+function isPending(d: Datagram): boolean {
+  return !d.removed;
 }

@@ -15,6 +15,8 @@ import type { LocalNetworks } from './local-networks';
 import { FlowTable } from './flow-table';
 import { TcpOptions, TcpSession } from './tcp-session';
 import { TimerQueue } from './timer-queue';
+import { ReassemblyBudget } from './tcp-reassembler';
+import { FifoQueue } from '../collections/fifo-queue';
 import { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS } from './conn-timeouts';
 
 export { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS };
@@ -39,18 +41,65 @@ export interface ConnTrackerOptions {
   checksum?: (pkt: DecodedPacket) => boolean | undefined;
   /** Per-direction cap on buffered out-of-order TCP bytes (default 10 MiB, Zeek's excessive-data limit). */
   maxReassemblyBytes?: number;
+  /**
+   * Cap on buffered out-of-order TCP bytes over all connections (default DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES). A stream
+   * that would push the total past it skips ahead over its holes, reported as gaps (missed_bytes, history g/G).
+   */
+  maxTotalReassemblyBytes?: number;
   /** Zeek's report_gaps_for_partial: count gaps in connections whose handshake was not seen. */
   reportGapsForPartial?: boolean;
+  /**
+   * Most connections tracked at once (default DEFAULT_MAX_CONNECTIONS). A new connection beyond it first ends the
+   * least recently active one, which is logged as it stands (Zeek has no such limit; a SYN flood would exhaust memory).
+   */
+  maxConnections?: number;
 }
 
 const DEFAULT_MAX_REASSEMBLY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES = 256 * 1024 * 1024;
+/** About 2.5 KB of heap each: a full table stays near 300 MB. */
+export const DEFAULT_MAX_CONNECTIONS = 100_000;
+/**
+ * Removed connections stay reachable from dead timers and eviction-queue entries until those are dropped: both are
+ * compacted once this many connections, or a quarter of the live ones if more, were removed since the last time.
+ * Memory then stays within 1.25 times what the live connections need (plus this floor).
+ */
+const MIN_REMOVALS_BEFORE_COMPACTION = 1024;
+
+export interface TrackerStats {
+  active: number;
+  total: number;
+  evicted: number;
+  timers: number;
+  reassemblyBytes: number;
+  reassemblyOverflows: number;
+  /** Timer and eviction-queue entries visited by compaction and eviction: O(1) amortised per packet (tests check it). */
+  housekeepingWork: number;
+}
 
 export class ConnTracker implements ConnectionHost {
   /** Connections by symmetric 5-tuple hash (colliding connections share a hash and are told apart by matches()). */
   private readonly table = new FlowTable<Connection>();
   /** Live connections in creation order (end-of-input flush order). */
   private readonly live = new Set<Connection>();
-  private readonly timers = new TimerQueue<Connection>();
+  private readonly timers = new TimerQueue<Connection>(isTimerLive);
+  /**
+   * Live connections roughly in order of last activity, for eviction at the connection limit (second chance: one
+   * active since it was queued goes to the back instead). Removed connections leave lazily.
+   */
+  private readonly recency = new FifoQueue<Connection>();
+  /**
+   * The queue is kept only while the table is at least half full (and until it drops below a quarter): ordinary
+   * traffic never pays for it.
+   */
+  private evictionQueueActive = false;
+  private readonly maxConnections: number;
+  private evicted = 0;
+  /** Eviction-queue entries visited (see TrackerStats.housekeepingWork). */
+  private queueWork = 0;
+  private removedSinceCompaction = 0;
+  private flushing = false;
+  private readonly reassemblyBudget: ReassemblyBudget;
   private readonly timeouts: ConnTimeouts;
   /** Shared by every TcpSession (read-only there): built once, not per connection. */
   private readonly tcpOptions: TcpOptions;
@@ -66,6 +115,7 @@ export class ConnTracker implements ConnectionHost {
   constructor(private readonly opts: ConnTrackerOptions) {
     this.timeouts = { ...ZEEK_DEFAULT_TIMEOUTS, ...opts.timeouts };
     const t = this.timeouts;
+    this.reassemblyBudget = new ReassemblyBudget(opts.maxTotalReassemblyBytes ?? DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES);
     // One flat literal (no nested object, no spread): its hidden class is the same for every tracker, so a second
     // tracker in the process keeps using the TCP code compiled for the first instead of recompiling it.
     this.tcpOptions = {
@@ -80,8 +130,11 @@ export class ConnTracker implements ConnectionHost {
       resetDelay: t.resetDelay,
       maxReassemblyBytes: opts.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES,
       reportGapsForPartial: opts.reportGapsForPartial ?? false,
+      reassemblyBudget: this.reassemblyBudget,
     };
     this.uids = opts.uidSource ?? new UidSource();
+    this.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (!(this.maxConnections >= 1)) throw new Error(`maxConnections must be at least 1, not ${this.maxConnections}`);
   }
 
   /** Tracks one decoded IP packet (the instance is reused by the caller; nothing of it is kept). Never throws on bad input. */
@@ -176,14 +229,51 @@ export class ConnTracker implements ConnectionHost {
 
   /** End of input: every open connection ends now (in creation order). */
   flushAll(): void {
+    this.flushing = true;
     for (const conn of [...this.live]) this.removeConnection(conn);
+    this.flushing = false;
     this.timers.clear();
+    this.recency.clear();
+    this.evictionQueueActive = false;
+    this.removedSinceCompaction = 0;
     // lastConn stays (it is marked removed, so never used again): storing undefined into a field that only ever held a
     // Connection would widen its type and throw away the compiled per-packet code that a later tracker could reuse.
   }
 
-  stats(): { active: number; total: number } {
-    return { active: this.live.size, total: this.total };
+  /**
+   * Connections open now and in all; connections ended early at the limit; pending timers; out-of-order bytes
+   * buffered over all connections and how often that budget made a stream skip ahead.
+   */
+  stats(): TrackerStats {
+    return {
+      active: this.live.size,
+      total: this.total,
+      evicted: this.evicted,
+      timers: this.timers.size,
+      reassemblyBytes: this.reassemblyBudget.used,
+      reassemblyOverflows: this.reassemblyBudget.overflows,
+      housekeepingWork: this.timers.compactionWork + this.queueWork,
+    };
+  }
+
+  /** At the connection limit: ends the least recently active connection (its row is written as it stands). */
+  private evictOne(): void {
+    const queue = this.recency;
+    for (;;) {
+      const conn = queue.shift();
+      if (conn === undefined) return;
+      this.queueWork++;
+      if (conn.removed) continue;
+      if (conn.networkTime > conn.queuedTime) {
+        // Seen since it was queued: a second chance at the back.
+        conn.queuedTime = this.now;
+        queue.push(conn);
+        continue;
+      }
+      this.evicted++;
+      this.removeConnection(conn);
+      return;
+    }
   }
 
   private find(key: number, pkt: DecodedPacket, srcPort: number, dstPort: number): Connection | undefined {
@@ -197,6 +287,7 @@ export class ConnTracker implements ConnectionHost {
 
   private createConnection(key: number, pkt: DecodedPacket, proto: TransportProto, srcPort: number, dstPort: number,
     oneWay: boolean): Connection {
+    if (this.live.size >= this.maxConnections) this.evictOne();
     const version = pkt.ipVersion as 4 | 6;
     const conn = new Connection(this, this.uids.next(), proto, pkt.protocol, version,
       pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
@@ -206,6 +297,12 @@ export class ConnTracker implements ConnectionHost {
     this.table.insert(key, conn);
     this.live.add(conn);
     this.total++;
+    if (this.evictionQueueActive) {
+      conn.queuedTime = this.now;
+      this.recency.push(conn);
+    } else if (this.live.size >= this.maxConnections >> 1) {
+      this.startEvictionQueue();
+    }
 
     if (this.shouldFlip(proto, pkt, srcPort, dstPort) && !isBroadcast(pkt, version)) conn.flipRoles();
     if (proto === 'tcp') {
@@ -298,6 +395,34 @@ export class ConnTracker implements ConnectionHost {
       }
     }
     this.opts.onConnection(conn.toRecord());
+    conn.tcp?.releaseBuffers();
+    if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.live.size >> 2) && !this.flushing) {
+      this.dropRemovedConnections();
+    }
+  }
+
+  /** Drops the dead timers and queue entries that keep removed connections in memory (O(live), amortised O(1)). */
+  private dropRemovedConnections(): void {
+    this.removedSinceCompaction = 0;
+    this.timers.compact();
+    if (!this.evictionQueueActive) return;
+    this.queueWork += this.recency.length;
+    if (this.live.size < this.maxConnections >> 2) {
+      this.recency.clear();
+      this.evictionQueueActive = false;
+    } else {
+      this.recency.retain(isLiveConnection);
+    }
+  }
+
+  /** The table reached half its limit: queue every live connection, oldest first (creation order, O(live) once). */
+  private startEvictionQueue(): void {
+    this.evictionQueueActive = true;
+    for (const conn of this.live) {
+      conn.queuedTime = conn.networkTime;
+      this.recency.push(conn);
+    }
+    this.queueWork += this.live.size;
   }
 
   // ConnectionHost, for the connections this tracker owns. Methods rather than closures made per tracker: every tracker
@@ -332,6 +457,17 @@ export class ConnTracker implements ConnectionHost {
   remove(conn: Connection): void {
     this.removeConnection(conn);
   }
+}
+
+function isLiveConnection(conn: Connection): boolean {
+  return !conn.removed;
+}
+
+/** Whether a timer would still act when it fired (fireDueTimers' checks): dead ones are dropped from the heap. */
+function isTimerLive(conn: Connection, kind: number, generation: number): boolean {
+  if (conn.removed) return false;
+  if (kind === TimerKind.Inactivity) return generation === conn.sessionTimerGeneration;
+  return generation === conn.tcpTimerGeneration && conn.tcp !== undefined;
 }
 
 /** A symmetric hash of the two (address, port) endpoints and the protocol: both directions land in one bucket. */

@@ -81,6 +81,8 @@ export class Connection {
   networkTime = DOUBLE_ZERO;
   /** Flow table bucket this connection is filed under. */
   bucketKey = 0;
+  /** Network time it last joined the tracker's eviction queue (it had packets since when networkTime is later). */
+  queuedTime = DOUBLE_ZERO;
 
   constructor(
     readonly host: ConnectionHost,

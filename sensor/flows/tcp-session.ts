@@ -7,7 +7,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from '../decode/decoded-p
 import type { ConnTimeouts } from './conn-timeouts';
 import { Connection, scaledHistoryEntry, TimerKind } from './connection';
 import { isHandshake, ScaledLetter, seqDelta, TcpEndpoint, TcpState } from './tcp-endpoint';
-import { ReassemblySink, TcpReassembler } from './tcp-reassembler';
+import { ReassemblyBudget, ReassemblySink, TcpReassembler } from './tcp-reassembler';
 
 /** The connection timeouts, flattened in (no nested object) with the TCP settings. */
 export interface TcpOptions extends ConnTimeouts {
@@ -15,6 +15,8 @@ export interface TcpOptions extends ConnTimeouts {
   maxReassemblyBytes: number;
   /** Zeek's report_gaps_for_partial. */
   reportGapsForPartial: boolean;
+  /** Buffered out-of-order bytes over all connections (the global cap); shared by every session of a tracker. */
+  reassemblyBudget: ReassemblyBudget;
 }
 
 const ORIG_SEEN = 1;
@@ -69,7 +71,13 @@ export class TcpSession {
   }
 
   private makeReassembler(endpoint: TcpEndpoint): TcpReassembler {
-    return new TcpReassembler(new StreamSink(this, this.conn, endpoint), this.opts.maxReassemblyBytes);
+    return new TcpReassembler(new StreamSink(this, this.conn, endpoint), this.opts.maxReassemblyBytes, this.opts.reassemblyBudget);
+  }
+
+  /** The connection ended: what is still buffered is dropped and its bytes go back to the shared budget. */
+  releaseBuffers(): void {
+    this.orig.reassembler?.clear();
+    this.resp.reassembler?.clear();
   }
 
   /** Zeek's FlipRoles on the adapter: swap endpoints and which side was seen first. */

@@ -18,6 +18,7 @@ import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../sensor/logs
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { RotationPostprocessor } from '../../sensor/logs/rotation-postprocessor';
 import { isRotationInterval, SensorPipeline } from '../../sensor/pipeline';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES } from '../../sensor/flows/conn-tracker';
 import { captureLoss, lossPercentOf, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
 
 export interface SensorCommandOptions {
@@ -33,6 +34,8 @@ export interface SensorCommandOptions {
   statsInterval: string;
   rotateInterval?: string;
   rotateCommand?: string;
+  maxConnections?: string;
+  maxReassemblyMib?: string;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
@@ -40,6 +43,7 @@ const LIVE_FLUSH_MS = 1000;
 
 /** Zeek's stats.log interval: how often a live sensor logs its counters. */
 const DEFAULT_STATS_INTERVAL_SECONDS = 300;
+const MIB = 1024 * 1024;
 /** How often the status file is rewritten (as the agent's). */
 const STATUS_INTERVAL_MS = 5000;
 
@@ -77,6 +81,10 @@ export function registerSensorCommand(program: Command): void {
     .option('--rotate-command <program>', 'run on each rotated file with Zeek\'s postprocessor arguments: FILE PATH OPEN CLOSE TERMINATING WRITER')
     .option('--stats-interval <seconds>', 'with -i: how often a stats line (packets, drops, connections) is logged to stderr',
       String(DEFAULT_STATS_INTERVAL_SECONDS))
+    .option('--max-connections <n>', `connections tracked at once; beyond, the least recently active is logged and ended (default ${DEFAULT_MAX_CONNECTIONS})`)
+    .option('--max-reassembly-mib <n>', `out-of-order TCP data buffered over all connections, MiB (default ${DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES / MIB})`)
+    // A bad option value is one line (commander's message), not the message followed by the whole help.
+    .showHelpAfterError(false)
     .action(async (opts: SensorCommandOptions) => {
       await runSensorCommand(opts);
     });
@@ -98,6 +106,11 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   if (opts.rotateCommand !== undefined && rotateSeconds === undefined) {
     throw new UserError('sensor: --rotate-command needs --rotate-interval');
   }
+  if (opts.rotateCommand !== undefined) checkProgram(opts.rotateCommand);
+  const maxConnections = positiveInteger('--max-connections', opts.maxConnections);
+  const maxReassemblyMib = positiveInteger('--max-reassembly-mib', opts.maxReassemblyMib);
+  const statusFilePath = opts.statusFile ?? (opts.interface !== undefined ? defaultStatusFile() : undefined);
+  if (statusFilePath !== undefined) checkStatusDirectory(statusFilePath);
   const localNets = loadNetworks(opts.networks);
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
@@ -117,6 +130,8 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     logs,
     localNets,
     ignoreChecksums: !opts.checksums,
+    maxConnections,
+    maxTotalReassemblyBytes: maxReassemblyMib === undefined ? undefined : maxReassemblyMib * MIB,
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,
     onProgress: progress?.update,
     rotation: rotateSeconds === undefined ? undefined : {
@@ -135,7 +150,6 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     ...pipeline.stats(),
     capture: captureLoss(liveSource?.stats()),
   });
-  const statusFilePath = opts.statusFile ?? (live ? defaultStatusFile() : undefined);
   const statusFile = statusFilePath === undefined
     ? undefined
     : new StatusFile(path.resolve(statusFilePath), os.hostname(), status, logger.child('status'), STATUS_INTERVAL_MS);
@@ -144,11 +158,12 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
+    // run() opens the source before its first await: a live interface is open (or has failed) once it returns.
     const running = pipeline.run();
     statusFile?.start();
     statsLog?.start();
-    // Like Zeek: say when live capture is on (tests and operators wait for this line).
-    if (live) process.stderr.write(`nsm sensor: listening on ${opts.interface}\n`);
+    // Like Zeek: say when live capture is on (tests and operators wait for this line); not when opening failed.
+    if (liveSource?.capturing === true) process.stderr.write(`nsm sensor: listening on ${opts.interface}\n`);
     await running;
   } finally {
     progress?.finish();
@@ -170,6 +185,45 @@ export function captureSummaryLine(iface: string, stats: LiveCaptureStats): stri
     `nsm sensor: ${stats.packets} packets received on interface ${iface}, ` +
     `${stats.kernelDropped} (${lossPercent.toFixed(2)}%) dropped, ${stats.interfaceDropped} dropped by the interface`
   );
+}
+
+function positiveInteger(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UserError(`sensor: ${option}: not a whole positive number: ${value}`);
+  return n;
+}
+
+/** The rotation postprocessor must exist and be executable now, not at the first rotation an hour later. */
+function checkProgram(program: string): void {
+  const candidates = program.includes('/')
+    ? [program]
+    : (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '').map((dir) => path.join(dir, program));
+  for (const candidate of candidates) {
+    try {
+      if (!fs.statSync(candidate).isFile()) continue;
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return;
+    } catch {
+      // not this one
+    }
+  }
+  const reason = program.includes('/') ? 'no such executable file' : 'not found on PATH';
+  throw new UserError(`sensor: --rotate-command ${program}: ${reason}`);
+}
+
+/**
+ * The status file is written every 5 s in the background, where a failure is only a warning: make its directory now
+ * (as the writes would), so one that cannot exist is an error at start instead of a silent gap.
+ */
+function checkStatusDirectory(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    throw new UserError(`sensor: --status-file ${file}: cannot use directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 function loadNetworks(file: string | undefined): LocalNetworks {

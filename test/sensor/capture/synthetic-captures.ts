@@ -31,7 +31,7 @@ export function buildPcap(pkts: SyntheticPacket[], o: { littleEndian: boolean; n
   return Buffer.concat(parts);
 }
 
-class BlockWriter {
+export class BlockWriter {
   readonly parts: Buffer[] = [];
   constructor(private readonly le: boolean) {}
   u16(v: number): Buffer {

@@ -178,7 +178,7 @@ describe('ConnTracker: timers, memory and locality', () => {
     expect(conns).to.have.length(0);
     tracker.advanceTime(1000 + 6);
     expect(conns.map((c) => c.connState)).to.deep.equal(['S0', 'SF']);
-    expect(tracker.stats()).to.deep.equal({ active: 0, total: 2 });
+    expect(tracker.stats()).to.include({ active: 0, total: 2 });
   });
 
   it('keeps memory bounded by live connections: 20000 short UDP flows over time leave few behind', () => {

@@ -6,6 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { BlockWriter, buildPcap } from '../capture/synthetic-captures';
 import { readZeekLog } from '../logs/zeek-log-reader';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -109,9 +110,67 @@ describe('nsm sensor command', () => {
     expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '--networks', networks, '-l', tmp]), /^nsm: .*networks\.cfg:3: /);
     expectOneLineError(nsm(['sensor', '-l', tmp]), /^nsm: sensor: give exactly one of -r FILE or -i IFACE$/);
     expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-i', 'lo', '-l', tmp]), /exactly one/);
-    const badProfile = nsm(['sensor', '-r', HTTP_PCAP, '--profile', 'splunk', '-l', tmp]);
-    expect(badProfile.status).to.not.equal(0);
-    expect(badProfile.stderr).to.match(/splunk/).and.not.match(/\n\s+at /);
+    // A bad option value is commander's one line, not followed by the whole help.
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '--profile', 'splunk', '-l', tmp]), /splunk/);
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '--max-connections', 'lots', '-l', tmp]), /^nsm: sensor: --max-connections: .*lots$/);
     expect(fs.existsSync(path.join(tmp, 'conn.log'))).to.equal(false);
+  });
+
+  it('a capture file of a link type it cannot decode: one line naming the link type, non-zero exit, no logs', () => {
+    const capture = path.join(tmp, 'user0.pcap');
+    fs.writeFileSync(capture, buildPcap([{ tsSec: 1700000000, frac: 0, bytes: Buffer.alloc(60, 1), wireLength: 60 }],
+      { littleEndian: true, nanoseconds: false, linkType: 147 }));
+    const logs = path.join(tmp, 'logs');
+    expectOneLineError(nsm(['sensor', '-r', capture, '-l', logs]), /^nsm: user0\.pcap: cannot read link type 147 \(/);
+    expect(fs.existsSync(path.join(logs, 'conn.log'))).to.equal(false);
+  });
+
+  it('pcapng: an interface of an unknown link type stops the run with its number after the packets before it', () => {
+    const w = new BlockWriter(true);
+    const udp = Buffer.from('00112233445566778899aabb08004500001c000100004011f9cd7f0000017f0000010035003500080000', 'hex');
+    w.shb();
+    w.idb(1, []);
+    w.idb(147, []);
+    w.epb(0, 1700000000n * 1000000n, udp, udp.length);
+    w.epb(1, 1700000001n * 1000000n, udp, udp.length);
+    const capture = path.join(tmp, 'mixed.pcapng');
+    fs.writeFileSync(capture, Buffer.concat(w.parts));
+    const logs = path.join(tmp, 'logs');
+    expectOneLineError(nsm(['sensor', '-r', capture, '-l', logs, '-C']), /^nsm: .*mixed\.pcapng: cannot read link type 147 \(/);
+    // The Ethernet packet before it was processed and logged.
+    expect(readZeekLog(path.join(logs, 'conn.log')).rows).to.have.length(1);
+  });
+
+  it('-r on a directory names the path', () => {
+    expectOneLineError(nsm(['sensor', '-r', tmp, '-l', path.join(tmp, 'logs')]), new RegExp(`^nsm: ${tmp}: .*is a directory$`));
+  });
+
+  it('--status-file in a directory that cannot be made is an error at start, with -r too', () => {
+    // A regular file where a directory of the path should be: no one, root included, can create it.
+    fs.writeFileSync(path.join(tmp, 'plain'), '');
+    const status = path.join(tmp, 'plain', 'dir', 'status.json');
+    const logs = path.join(tmp, 'logs');
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-l', logs, '--status-file', status]),
+      /^nsm: sensor: --status-file .*status\.json: cannot use directory .*plain\/dir: ENOTDIR$/);
+    expect(fs.existsSync(path.join(logs, 'conn.log'))).to.equal(false);
+  });
+
+  it('-i on an interface that does not exist: the error alone, never "listening on"', () => {
+    const r = nsm(['sensor', '-i', 'nosuchif0', '-l', path.join(tmp, 'logs')], { NSM_HOME: tmp });
+    expectOneLineError(r, /^nsm: cannot capture on nosuchif0: /);
+    expect(r.stderr).to.not.match(/listening/);
+  });
+
+  it('--rotate-command naming no executable program fails at start with a non-zero exit', () => {
+    const logs = path.join(tmp, 'logs');
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-l', logs, '--rotate-interval', '60', '--rotate-command', path.join(tmp, 'nonexistent')]),
+      /^nsm: sensor: --rotate-command .*nonexistent: no such executable file$/);
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-l', logs, '--rotate-interval', '60', '--rotate-command', 'nsm-no-such-program']),
+      /^nsm: sensor: --rotate-command nsm-no-such-program: not found on PATH$/);
+    const notExecutable = path.join(tmp, 'archive.sh');
+    fs.writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-l', logs, '--rotate-interval', '60', '--rotate-command', notExecutable]),
+      /no such executable file$/);
+    expect(fs.existsSync(path.join(logs, 'conn.log'))).to.equal(false);
   });
 });

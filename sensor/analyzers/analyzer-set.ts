@@ -17,6 +17,8 @@ export interface AnalyzedConnection {
   readonly networkTime: number;
   readonly services: string[];
   weird(name: string, addl?: string, source?: string): void;
+  /** Adds `code` to the history the first time `mask` is seen (Zeek's CheckHistory). */
+  checkHistory(mask: number, code: string): boolean;
   flipRoles(): void;
   readonly host: { log<R>(schema: LogSchema<R>, record: R): void };
 }
@@ -27,10 +29,14 @@ export interface AnalyzedConnection {
  */
 export const ANALYZER_FAILED_WEIRD = 'analyzer_failed';
 
+/** The history bit for Zeek's HIST_ANALYZER_LIMIT_REACHED (`X`): above every bit the TCP and UDP code use. */
+const HIST_ANALYZER_LIMIT_REACHED = 0x40000000;
+
 /** One analyzer on one connection: its instance and its view of the connection. */
 class Attached implements ConnectionContext {
   instance: AnalyzerInstance = {};
   removed = false;
+  violated = false;
   confirmed = false;
 
   constructor(
@@ -60,6 +66,11 @@ class Attached implements ConnectionContext {
     this.conn.weird(name, addl ?? '', this.analyzer.name);
   }
 
+  limitReached(name: string, limit: number, max?: number): void {
+    this.conn.weird(name, max !== undefined && max > 0 ? `${limit} > ${max}` : String(limit), this.analyzer.name);
+    this.conn.checkHistory(HIST_ANALYZER_LIMIT_REACHED, 'X');
+  }
+
   log<R>(schema: LogSchema<R>, record: R): void {
     this.conn.host.log(schema, record);
   }
@@ -71,6 +82,7 @@ class Attached implements ConnectionContext {
       const at = this.conn.services.indexOf(service);
       if (at >= 0) this.conn.services.splice(at, 1);
     }
+    this.violated = true;
     this.set.detach(this);
   }
 
@@ -82,6 +94,11 @@ class Attached implements ConnectionContext {
 export class AnalyzerSet {
   /** Replaced (never mutated) on detach, so a delivery loop keeps iterating the array it started with. */
   private active: Attached[] = [];
+  /**
+   * Analyzers a protocol violation detached: they get no more data, but still end() with the connection, as Zeek's
+   * script-level state of a disabled analyzer is still finalized when the connection goes (DNS logs what is pending).
+   */
+  private violated: Attached[] = [];
   /** Content-detected analyzers not yet tried, and which directions have had their first payload looked at. */
   private candidates: readonly Analyzer[];
   private directionsTried = 0;
@@ -159,13 +176,13 @@ export class AnalyzerSet {
     }
   }
 
-  /** The connection ended: every analyzer's end(), each guarded. */
+  /** The connection ended: every analyzer's end() (those detached by a violation too), each guarded. */
   end(): void {
-    const list = this.active;
+    const list = this.violated.length === 0 ? this.active : [...this.violated, ...this.active];
     this.candidates = [];
     for (let i = 0; i < list.length; i++) {
       const a = list[i];
-      if (a.removed || a.instance.end === undefined) continue;
+      if ((a.removed && !a.violated) || a.instance.end === undefined) continue;
       try {
         a.instance.end();
       } catch (err) {
@@ -178,6 +195,7 @@ export class AnalyzerSet {
     if (a.removed) return;
     a.removed = true;
     this.active = this.active.filter((x) => x !== a);
+    if (a.violated) this.violated.push(a);
   }
 
   private attach(analyzer: Analyzer): Attached | undefined {
@@ -217,6 +235,9 @@ export class AnalyzerSet {
   }
 
   private failed(a: Attached, err: unknown): void {
+    // A throw is not a violation: the instance's state is suspect, so it does not get end() either.
+    a.violated = false;
+    this.violated = this.violated.filter((x) => x !== a);
     this.detach(a);
     this.conn.weird(ANALYZER_FAILED_WEIRD, `${a.analyzer.name}: ${messageOf(err)}`, a.analyzer.name);
   }

@@ -22,14 +22,19 @@ export interface ConnectionContext {
   readonly networkTimeMicros: number;
   /** The analyzer recognised its protocol: adds `name` to conn.log's service column (once). */
   confirmService(name: string): void;
-  /** A weird.log row tied to this connection. */
+  /** A weird.log row tied to this connection (source: the analyzer's name). */
   weird(name: string, addl?: string): void;
+  /**
+   * Zeek's LimitReachedWeird: a weird whose addl is `limit > max` (or `limit` without a max), and `X` in conn.log's
+   * history (once per connection).
+   */
+  limitReached(name: string, limit: number, max?: number): void;
   /** Writes one row to the log `schema` declares (the file is created on its first row, as Zeek does). */
   log<R>(schema: LogSchema<R>, record: R): void;
   /**
-   * Zeek's AnalyzerViolation: the traffic is not this analyzer's protocol. The analyzer is removed from this connection
-   * after the current call (it gets no more data and no end()), and its service leaves conn.log's service column, as
-   * Zeek's DPD framework does.
+   * Zeek's AnalyzerViolation: the traffic is not this analyzer's protocol. The analyzer gets no more data after the
+   * current call (only end() when the connection ends, to log what it kept), and its service leaves conn.log's
+   * service column, as Zeek's DPD framework does. Zeek's DPD::ignore_violations_after (10 KiB) is not applied.
    */
   violation(reason: string): void;
   /** Swaps originator and responder (Zeek's Connection::FlipRoles, e.g. a DNS reply seen before its query). */

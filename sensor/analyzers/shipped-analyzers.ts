@@ -2,9 +2,10 @@
 // its registry from this list, minus the ones `--disable-analyzer NAME` names.
 
 import { ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from '../flows/likely-server-ports';
+import { dnsAnalyzer } from './dns/dns-analyzer';
 import { Analyzer, AnalyzerRegistry } from './registry';
 
-export const SHIPPED_ANALYZERS: readonly Analyzer[] = [];
+export const SHIPPED_ANALYZERS: readonly Analyzer[] = [dnsAnalyzer];
 
 /** An analyzer name `--disable-analyzer` does not know. */
 export class UnknownAnalyzerError extends Error {}

@@ -28,6 +28,20 @@ describe('nsm sensor analyzer options', () => {
     expect(r.status, r.stderr).to.equal(0);
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines.map((l) => l.split('\t')[0])).to.deep.equal(SHIPPED_ANALYZERS.map((a) => a.name));
+    expect(lines).to.include('DNS\tports 53/udp,53/tcp,137/udp,5353/udp,5355/udp\tcontent -\t' + (SHIPPED_ANALYZERS[0].description ?? ''));
+  });
+
+  it('runs DNS by default; --disable-analyzer dns (any case, repeatable) turns it off', () => {
+    const pcap = path.join(REPO_ROOT, 'test', 'fixtures', 'pcaps', 'dns-dig-types.pcap');
+    const on = nsm(['sensor', '-C', '-r', pcap, '-l', path.join(tmp, 'on'), '--profile', 'zeek']);
+    expect(on.status, on.stderr).to.equal(0);
+    expect(fs.readdirSync(path.join(tmp, 'on')).sort()).to.deep.equal(['conn.log', 'dns.log']);
+    expect(fs.readFileSync(path.join(tmp, 'on', 'conn.log'), 'latin1')).to.match(/\tudp\tdns\t/);
+    const off = nsm(['sensor', '-C', '-r', pcap, '-l', path.join(tmp, 'off'), '--profile', 'zeek', '--disable-analyzer', 'dns',
+      '--disable-analyzer', 'DNS']);
+    expect(off.status, off.stderr).to.equal(0);
+    expect(fs.readdirSync(path.join(tmp, 'off'))).to.deep.equal(['conn.log']);
+    expect(fs.readFileSync(path.join(tmp, 'off', 'conn.log'), 'latin1')).to.not.match(/\tdns\t/);
   });
 
   it('an unknown --disable-analyzer name is one line on stderr and a non-zero exit', () => {
@@ -36,7 +50,7 @@ describe('nsm sensor analyzer options', () => {
     expect(r.status).to.not.equal(0);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines, r.stderr).to.have.length(1);
-    expect(lines[0]).to.match(/--disable-analyzer: unknown analyzer NOSUCH \(shipped: /);
+    expect(lines[0]).to.match(/--disable-analyzer: unknown analyzer NOSUCH \(shipped: DNS\)$/);
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
   });
 });

@@ -113,11 +113,6 @@ export class AnalyzerSet {
     this.candidates = detectors.filter((a) => !byPort.includes(a));
   }
 
-  /** Analyzers still attached (their names, in attach order). */
-  get names(): string[] {
-    return this.active.map((a) => a.analyzer.name);
-  }
-
   get isEmpty(): boolean {
     return this.active.length === 0 && this.candidates.length === 0;
   }

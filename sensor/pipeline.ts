@@ -2,6 +2,7 @@
 // log writers. Owns the end of a run: flush every open connection, write #close, even when the capture fails midway.
 
 import { AnalyzerRegistry } from './analyzers/registry';
+import { shippedRegistry } from './analyzers/shipped-analyzers';
 import { CaptureFileError } from './capture/capture-file-error';
 import type { CaptureSource, ProgressHandler } from './capture/capture-source';
 import { isReadableLinkType, unreadableLinkTypeMessage } from './capture/link-types';
@@ -10,7 +11,6 @@ import { DecodedPacket } from './decode/decoded-packet';
 import { PacketDecoder } from './decode/packet-decoder';
 import { ConnRecord, WeirdRecord } from './flows/conn-record';
 import { ConnTracker } from './flows/conn-tracker';
-import { ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from './flows/likely-server-ports';
 import { LocalNetworks } from './flows/local-networks';
 import { UidSource } from './flows/uid';
 import { connLog } from './logs/conn-log';
@@ -29,7 +29,7 @@ export interface SensorPipelineOptions {
   source: CaptureSource;
   logs: LogWriterSet;
   localNets: LocalNetworks;
-  /** Defaults to one with Zeek's default likely server ports and no analyzers. */
+  /** Defaults to every shipped analyzer (shippedRegistry()), with Zeek's default likely server ports. */
   analyzers?: AnalyzerRegistry;
   uidSource?: UidSource;
   /** Zeek's -C: accept packets with bad IP/TCP/UDP checksums. */
@@ -90,6 +90,7 @@ export interface SensorPipelineStats extends SensorRunSummary {
 export class SensorPipeline {
   private readonly decoder: PacketDecoder;
   private readonly tracker: ConnTracker;
+  private readonly analyzers: AnalyzerRegistry;
   private readonly pkt = new DecodedPacket();
   private readonly summary: SensorRunSummary = { packets: 0, ipPackets: 0, connections: 0, weirds: 0 };
   private lastSecond = -1;
@@ -117,9 +118,10 @@ export class SensorPipeline {
       weirds.report(rec);
     };
     this.decoder = new PacketDecoder(packetWeirdReporter(onWeird, SENSOR_PEER), { ignoreChecksums: opts.ignoreChecksums });
+    this.analyzers = opts.analyzers ?? shippedRegistry();
     this.tracker = new ConnTracker({
       localNets: opts.localNets,
-      analyzers: opts.analyzers ?? new AnalyzerRegistry({ likelyServerPorts: ZEEK_DEFAULT_LIKELY_SERVER_PORTS }),
+      analyzers: this.analyzers,
       onConnection,
       onWeird,
       // Analyzers' own logs (dns.log, http.log, ...) go to the same writer set: same directory, profile and format.
@@ -176,6 +178,8 @@ export class SensorPipeline {
       if (timer) clearInterval(timer);
     }
     tracker.flushAll();
+    // After every connection ended, as Zeek's zeek_done: analyzers write what they kept across connections.
+    this.analyzers.shared.endOfInput();
     // Zeek rotates once more when it terminates, so the last stretch of rows is handed on like every other.
     if (this.opts.rotation) this.opts.rotation.onRotated(logs.rotate(), true);
     logs.close();
@@ -199,11 +203,14 @@ export class SensorPipeline {
         const boundary = Math.floor(sec / interval) * interval;
         this.nextRotation = boundary + interval;
         this.tracker.advanceTime(boundary - ROTATION_EPSILON_SEC);
+        this.analyzers.shared.advanceTime(boundary - ROTATION_EPSILON_SEC);
+        this.analyzers.shared.rotation(boundary);
         logs.setNetworkTime(boundary);
         rotation.onRotated(logs.rotate(boundary), false);
       }
     }
     this.tracker.advanceTime(sec);
+    this.analyzers.shared.advanceTime(sec);
     logs.setNetworkTime(sec);
   }
 

@@ -4,6 +4,7 @@
 // so every log shares the connection's uid and the sensor's profile, format and log directory.
 
 import type { LogSchema } from '../logs/log-schema';
+import { SharedState } from './shared-state';
 
 export type AnalyzerTransport = 'tcp' | 'udp';
 
@@ -21,10 +22,25 @@ export interface ConnectionContext {
   readonly networkTimeMicros: number;
   /** The analyzer recognised its protocol: adds `name` to conn.log's service column (once). */
   confirmService(name: string): void;
-  /** A weird.log row tied to this connection. */
+  /** A weird.log row tied to this connection (source: the analyzer's name). */
   weird(name: string, addl?: string): void;
+  /**
+   * Zeek's LimitReachedWeird: a weird whose addl is `limit > max` (or `limit` without a max), and `X` in conn.log's
+   * history (once per connection).
+   */
+  limitReached(name: string, limit: number, max?: number): void;
   /** Writes one row to the log `schema` declares (the file is created on its first row, as Zeek does). */
   log<R>(schema: LogSchema<R>, record: R): void;
+  /**
+   * Zeek's AnalyzerViolation: the traffic is not this analyzer's protocol. The analyzer gets no more data after the
+   * current call (only end() when the connection ends, to log what it kept), and its service leaves conn.log's
+   * service column, as Zeek's DPD framework does. Zeek's DPD::ignore_violations_after (10 KiB) is not applied.
+   */
+  violation(reason: string): void;
+  /** Swaps originator and responder (Zeek's Connection::FlipRoles, e.g. a DNS reply seen before its query). */
+  flipRoles(): void;
+  /** Cross-connection state shared by every analyzer of the run (expiry on network time, end-of-input hooks). */
+  readonly shared: SharedState;
 }
 
 /** One analyzer attached to one connection. Every method is optional; `isOrig` is from the originator's view. */
@@ -35,14 +51,33 @@ export interface AnalyzerInstance {
   deliverGap?(isOrig: boolean, length: number): void;
   /** One packet's payload as seen (UDP datagrams; TCP segments before reassembly). Valid only during the call. */
   deliverPacket?(isOrig: boolean, data: Buffer, offset: number, length: number): void;
+  /**
+   * One direction of a TCP stream ended (FIN or RST, after its last in-order byte was delivered): a body delimited by
+   * the close ends here. Called at most once per direction.
+   */
+  endOfStream?(isOrig: boolean): void;
   /** The connection is over (removed from the flow table); flush state, write logs. */
   end?(): void;
 }
 
+/**
+ * Protocol detection by content (Zeek's DPD signatures): tried on the first payload of each direction of every
+ * connection of its transport, on any port; a match attaches the analyzer from that payload on.
+ */
+export interface ContentMatcher {
+  readonly proto: AnalyzerTransport;
+  matches(isOrig: boolean, data: Buffer, offset: number, length: number): boolean;
+}
+
 export interface Analyzer {
+  /** Zeek's analyzer name (`DNS`); `--disable-analyzer` takes it in any case. */
   readonly name: string;
+  /** One line for `nsm sensor --list-analyzers`. */
+  readonly description?: string;
   /** Ports it is tried on (Zeek's likely_server_ports). */
   readonly ports: { proto: AnalyzerTransport; port: number }[];
+  /** Content signatures that attach it on any port (none: port-based only, as Zeek's DNS). */
+  readonly detect?: readonly ContentMatcher[];
   create(conn: ConnectionContext): AnalyzerInstance;
 }
 
@@ -51,6 +86,9 @@ export class AnalyzerRegistry {
   /** Key: proto and port as one number (tcp: port, udp: 65536 + port). */
   private readonly byPort = new Map<number, Analyzer[]>();
   private readonly likelyServerPorts = new Set<number>();
+  private readonly detectors: { tcp: Analyzer[]; udp: Analyzer[] } = { tcp: [], udp: [] };
+  /** State analyzers share across connections; the pipeline advances its clock and calls its hooks. */
+  readonly shared = new SharedState();
 
   /**
    * `likelyServerPorts` seeds the set Zeek's role-flipping heuristic consults (in addition to every registered
@@ -73,6 +111,15 @@ export class AnalyzerRegistry {
       if (list) list.push(analyzer);
       else this.byPort.set(key, [analyzer]);
     }
+    for (const matcher of analyzer.detect ?? []) {
+      const list = this.detectors[matcher.proto];
+      if (!list.includes(analyzer)) list.push(analyzer);
+    }
+  }
+
+  /** Analyzers with a content signature for this transport (tried on connections their ports did not attach them to). */
+  detectorsFor(proto: AnalyzerTransport): readonly Analyzer[] {
+    return this.detectors[proto];
   }
 
   /** Analyzers to attach to a new connection, chosen by transport and responder port. */

@@ -2,7 +2,8 @@
 // IP-based analyzers: who is the originator, connection reuse), runs per-protocol bookkeeping, fires
 // network-time timers (inactivity, TCP close/attempt/expire) and emits a ConnRecord when a connection ends.
 import { DOUBLE_ZERO } from '../decode/double-zero';
-import type { AnalyzerRegistry, AnalyzerTransport } from '../analyzers/registry';
+import { AnalyzerSet } from '../analyzers/analyzer-set';
+import type { AnalyzerRegistry } from '../analyzers/registry';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
 import { formatAddress } from '../decode/address-format';
@@ -311,15 +312,12 @@ export class ConnTracker implements ConnectionHost {
       conn.setInactivityTimeout(proto === 'udp' ? this.timeouts.udpInactivity : this.timeouts.icmpInactivity);
     }
     if (proto === 'tcp' || proto === 'udp') {
-      const transport: AnalyzerTransport = proto;
-      const analyzers = this.opts.analyzers.forConnection(transport, conn.respPort);
-      for (let i = 0; i < analyzers.length; i++) {
-        const analyzer = analyzers[i];
-        try {
-          conn.analyzers.push(analyzer.create(conn.analyzerContext()));
-        } catch (err) {
-          conn.weird('analyzer_create_failed', `${analyzer.name}: ${(err as Error).message}`);
-        }
+      const registry = this.opts.analyzers;
+      const byPort = registry.forConnection(proto, conn.respPort);
+      const detectors = registry.detectorsFor(proto);
+      if (byPort.length > 0 || detectors.length > 0) {
+        const set = new AnalyzerSet(conn, registry.shared, byPort, detectors);
+        if (!set.isEmpty) conn.analyzers = set;
       }
     }
     return conn;
@@ -364,9 +362,10 @@ export class ConnTracker implements ConnectionHost {
     const payload = udpLength - 8;
     if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
     else conn.respSize = conn.respSize < 0 ? payload : conn.respSize + payload;
-    if (conn.analyzers.length > 0) {
-      const length = Math.min(pkt.payloadCapturedLength, pkt.payloadLength);
-      for (const analyzer of conn.analyzers) analyzer.deliverPacket?.(isOrig, pkt.data, pkt.payloadOffset, length);
+    // The set guards each analyzer call (one try/catch per delivery, not per byte).
+    const analyzers = conn.analyzers;
+    if (analyzers !== undefined) {
+      analyzers.deliverPacket(isOrig, pkt.data, pkt.payloadOffset, Math.min(pkt.payloadCapturedLength, pkt.payloadLength));
     }
   }
 
@@ -387,13 +386,7 @@ export class ConnTracker implements ConnectionHost {
     conn.removed = true;
     this.live.delete(conn);
     this.table.delete(conn.bucketKey, conn);
-    for (const analyzer of conn.analyzers) {
-      try {
-        analyzer.end?.();
-      } catch (err) {
-        conn.weird('analyzer_end_failed', (err as Error).message);
-      }
-    }
+    conn.analyzers?.end();
     this.opts.onConnection(conn.toRecord());
     conn.tcp?.releaseBuffers();
     if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.live.size >> 2) && !this.flushing) {

@@ -2,7 +2,7 @@
 // packet/byte counters, timers and attached analyzers; UDP and ICMP bookkeeping live here, TCP's state
 // machine in TcpSession. Builds the ConnRecord when the connection is removed.
 import { DOUBLE_ZERO } from '../decode/double-zero';
-import type { AnalyzerInstance, ConnectionContext } from '../analyzers/registry';
+import type { AnalyzerSet } from '../analyzers/analyzer-set';
 import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto } from './conn-record';
 import { tcpConnState, udpConnState } from './conn-state';
@@ -70,8 +70,8 @@ export class Connection {
   readonly checksumCounts = [0, 0];
   readonly checksumThresholds = [1, 1];
   tcp: TcpSession | undefined;
-  analyzers: AnalyzerInstance[] = [];
-  private context: ConnectionContext | undefined;
+  /** The protocol analyzers on this connection (every call to them goes through it); undefined when none. */
+  analyzers: AnalyzerSet | undefined = undefined;
   inactivityTimeout = 0;
   /** Timer generations: bumping one cancels every pending timer of that family (lazy cancel). */
   sessionTimerGeneration = 0;
@@ -205,35 +205,6 @@ export class Connection {
       this.respPkts++;
       this.respIpBytes += ipTotalLength;
     }
-  }
-
-  /** The view of this connection analyzers get (created on first use). */
-  analyzerContext(): ConnectionContext {
-    if (!this.context) {
-      const conn = this;
-      this.context = {
-        get uid() { return conn.uid; },
-        get proto() { return conn.proto === 'udp' ? 'udp' : 'tcp'; },
-        get origAddr() { return conn.origAddr; },
-        get origPort() { return conn.origPort; },
-        get respAddr() { return conn.respAddr; },
-        get respPort() { return conn.respPort; },
-        get networkTime() { return conn.networkTime; },
-        // Exact: a capture time in seconds with 6 decimals is within a quarter microsecond of its double.
-        get networkTimeMicros() { return Math.round(conn.networkTime * 1e6); },
-        confirmService(name: string): void {
-          const service = name.toLowerCase();
-          if (!conn.services.includes(service)) conn.services.push(service);
-        },
-        weird(name: string, addl?: string): void {
-          conn.weird(name, addl ?? '', '');
-        },
-        log<R>(schema: LogSchema<R>, record: R): void {
-          conn.host.log(schema, record);
-        },
-      };
-    }
-    return this.context;
   }
 
   /** The conn.log record for this connection as it stands now. */

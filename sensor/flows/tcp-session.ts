@@ -553,7 +553,7 @@ export class TcpSession {
       scaledHistoryEntry(this.conn, endpoint.isOrig ? 'G' : 'g', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Gap);
     }
     if (this.opts.reportGapsForPartial || clean) this.conn.missedBytes += length;
-    if (length > 0) for (const analyzer of this.conn.analyzers) analyzer.deliverGap?.(endpoint.isOrig, length);
+    if (length > 0) this.conn.analyzers?.deliverGap(endpoint.isOrig, length);
   }
 
   /** Whether this side still has data the reassembler has not delivered (Zeek's DataPending). */
@@ -572,6 +572,7 @@ export class TcpSession {
     if ((endpoint.finCount > 0 || endpoint.state === TcpState.Closed || endpoint.state === TcpState.Reset) &&
         !this.dataPending(endpoint)) {
       endpoint.didEof = true;
+      this.conn.analyzers?.endOfStream(endpoint.isOrig);
       if (this.closeDeferred) {
         this.connectionClosed(endpoint, endpoint.peer, this.deferredGenEvent);
         this.closeDeferred = false;
@@ -657,9 +658,7 @@ class StreamSink implements ReassemblySink {
 
   deliver(_seq: number, data: Buffer, offset: number, length: number): void {
     const analyzers = this.conn.analyzers;
-    if (analyzers.length === 0) return;
-    const isOrig = this.endpoint.isOrig;
-    for (const analyzer of analyzers) analyzer.deliverStream?.(isOrig, data, offset, length);
+    if (analyzers !== undefined) analyzers.deliverStream(this.endpoint.isOrig, data, offset, length);
   }
 
   gap(_seq: number, length: number): void {

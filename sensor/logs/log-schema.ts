@@ -15,7 +15,8 @@ export type ZeekType =
   | 'enum'
   | 'bool'
   | 'set[string]'
-  | 'vector[string]';
+  | 'vector[string]'
+  | 'vector[interval]';
 
 /**
  * The JavaScript value a getter returns for each Zeek type. `time` is integer microseconds since the epoch (exact:
@@ -35,6 +36,8 @@ export interface ZeekValueOf {
   bool: boolean;
   'set[string]': readonly string[];
   'vector[string]': readonly string[];
+  /** Seconds, each rendered as an `interval`. */
+  'vector[interval]': readonly number[];
 }
 
 export type ZeekValue = ZeekValueOf[ZeekType];

@@ -193,6 +193,17 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
         }
         return out;
       }
+      case 'vector[interval]': {
+        // Zeek's Ascii formatter: each element as an interval, joined by the set separator; an empty vector `(empty)`.
+        const items = v as readonly number[];
+        if (items.length === 0) return seps.emptyField;
+        let out = '';
+        for (let i = 0; i < items.length; i++) {
+          if (i > 0) out += seps.setSeparator;
+          out += formatInterval(items[i]);
+        }
+        return out;
+      }
     }
   }
 

@@ -99,5 +99,7 @@ function formatJsonValue(type: ZeekType, v: unknown): string {
     case 'set[string]':
     case 'vector[string]':
       return '[' + (v as readonly string[]).map((s) => jsonStringLiteral(toByteString(String(s)))).join(',') + ']';
+    case 'vector[interval]':
+      return '[' + (v as readonly number[]).map(formatJsonDouble).join(',') + ']';
   }
 }

@@ -17,6 +17,8 @@ import { LocalNetworks, NetworksConfigError } from '../../sensor/flows/local-net
 import { DEFAULT_PROFILE, isProfileName, PROFILE_NAMES } from '../../sensor/logs/log-profile';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { RotationPostprocessor } from '../../sensor/logs/rotation-postprocessor';
+import { formatAnalyzerList, shippedRegistry, UnknownAnalyzerError } from '../../sensor/analyzers/shipped-analyzers';
+import type { AnalyzerRegistry } from '../../sensor/analyzers/registry';
 import { isRotationInterval, SensorPipeline } from '../../sensor/pipeline';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES } from '../../sensor/flows/conn-tracker';
 import { captureLoss, lossPercentOf, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
@@ -36,6 +38,8 @@ export interface SensorCommandOptions {
   rotateCommand?: string;
   maxConnections?: string;
   maxReassemblyMib?: string;
+  disableAnalyzer: string[];
+  listAnalyzers?: boolean;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
@@ -63,7 +67,7 @@ export function defaultStatusFile(env: NodeJS.ProcessEnv = process.env, cwd = pr
 export function registerSensorCommand(program: Command): void {
   program
     .command('sensor')
-    .description('read packets from a capture file or an interface and write Zeek-format logs (conn.log, weird.log)')
+    .description('read packets from a capture file or an interface and write Zeek-format logs (conn.log, weird.log and the protocol analyzers\' logs)')
     .option('-r, --read <file>', 'read packets from a pcap or pcapng file')
     .option('-i, --interface <iface>', 'capture live from a network interface (stops on SIGINT/SIGTERM)')
     .option('-f, --filter <bpf>', 'BPF filter expression (tcpdump syntax)')
@@ -79,6 +83,9 @@ export function registerSensorCommand(program: Command): void {
     .option('--status-file <file>', 'status snapshot rewritten every 5 s (default with -i: $NSM_HOME/spool/sensor-status.json; with -r: none)')
     .option('--rotate-interval <seconds>', "rotate every log when network time reaches a multiple of this (Zeek's Log::default_rotation_interval; broctl: 3600)")
     .option('--rotate-command <program>', 'run on each rotated file with Zeek\'s postprocessor arguments: FILE PATH OPEN CLOSE TERMINATING WRITER')
+    .option('--disable-analyzer <name>', 'do not run this protocol analyzer (repeatable; see --list-analyzers)',
+      (name: string, previous: string[]) => [...previous, name], [] as string[])
+    .option('--list-analyzers', 'print the shipped protocol analyzers (all run by default) and exit')
     .option('--stats-interval <seconds>', 'with -i: how often a stats line (packets, drops, connections) is logged to stderr',
       String(DEFAULT_STATS_INTERVAL_SECONDS))
     .option('--max-connections <n>', `connections tracked at once; beyond, the least recently active is logged and ended (default ${DEFAULT_MAX_CONNECTIONS})`)
@@ -91,6 +98,11 @@ export function registerSensorCommand(program: Command): void {
 }
 
 export async function runSensorCommand(opts: SensorCommandOptions): Promise<void> {
+  if (opts.listAnalyzers) {
+    process.stdout.write(formatAnalyzerList());
+    return;
+  }
+  const analyzers = analyzerRegistry(opts.disableAnalyzer ?? []);
   if ((opts.read === undefined) === (opts.interface === undefined)) {
     throw new UserError('sensor: give exactly one of -r FILE or -i IFACE');
   }
@@ -129,6 +141,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     source,
     logs,
     localNets,
+    analyzers,
     ignoreChecksums: !opts.checksums,
     maxConnections,
     maxTotalReassemblyBytes: maxReassemblyMib === undefined ? undefined : maxReassemblyMib * MIB,
@@ -223,6 +236,15 @@ function checkStatusDirectory(file: string): void {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (err) {
     throw new UserError(`sensor: --status-file ${file}: cannot use directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+function analyzerRegistry(disabled: readonly string[]): AnalyzerRegistry {
+  try {
+    return shippedRegistry(disabled);
+  } catch (err) {
+    if (err instanceof UnknownAnalyzerError) throw new UserError(`sensor: --disable-analyzer: ${err.message}`);
+    throw err;
   }
 }
 

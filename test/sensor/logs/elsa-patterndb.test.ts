@@ -30,6 +30,10 @@ const ELSA_FIELD_TO_COLUMN: Record<string, Record<string, string>> = {
     service: 'service', conn_duration: 'duration', bytes_out: 'orig_bytes', bytes_in: 'resp_bytes',
     pkts_out: 'orig_pkts', pkts_in: 'resp_pkts',
   },
+  BRO_DNS: {
+    srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', proto: 'proto', hostname: 'query',
+    answer: 'answers',
+  },
   BRO_WEIRD: {
     eventid: 'uid', srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', name: 'name',
   },
@@ -111,7 +115,7 @@ describe('elsa profile through ELSA pdbtool', function () {
     expect(fs.existsSync(PDBTOOL), `pdbtool missing at ${PDBTOOL} (see test/fixtures/elsa/README.md)`).to.equal(true);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-elsa-'));
     patterndb = path.join(tmp, 'bro.xml');
-    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird']));
+    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns']));
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -144,6 +148,31 @@ describe('elsa profile through ELSA pdbtool', function () {
     const dir = path.join(tmp, 'weird');
     await sensorLogs(BAD_CHECKSUM_CASE, 'elsa', dir);
     expect(checkRows(readZeekLog(path.join(dir, 'weird.log')), 'bro_weird', 'BRO_WEIRD')).to.be.greaterThan(0);
+  });
+
+  it('classifies dns.log rows as BRO_DNS with id, proto, query and answers in their slots', async () => {
+    let rows = 0;
+    for (const pcap of [path.join(FIXTURES, 'dns-dig-types.pcap'),
+      path.join(ZEEK_CASES_DIR, 'dns-duplicate-reponses', 'dns-two-responses.pcap'),
+      path.join(ZEEK_CASES_DIR, 'dns-multiple-txt-strings', 'dns-txt-multiple.pcap'),
+      path.join(ZEEK_CASES_DIR, 'dns-mdns-no-assoc', 'mdns-no-assoc.pcap')]) {
+      const dir = path.join(tmp, 'dns-' + path.basename(pcap));
+      await sensorLogs(pcap, 'elsa', dir, true);
+      const table = readZeekLog(path.join(dir, 'dns.log'));
+      // Rows with several answers, with spaces inside one, and with none.
+      rows += checkRows(table, 'bro_dns', 'BRO_DNS');
+    }
+    expect(rows).to.be.greaterThan(15);
+  });
+
+  it("shows why dns.log's elsa layout differs: today's zeek columns put rejected and opcode into ELSA's answer slot", async () => {
+    const dir = path.join(tmp, 'dns-zeek');
+    await sensorLogs(path.join(FIXTURES, 'dns-dig-types.pcap'), 'zeek', dir, true);
+    const table = readZeekLog(path.join(dir, 'dns.log'));
+    const parsed = pdbMatch(patterndb, 'bro_dns', elsaRewrite(table.lines[0]));
+    expect(parsed.get('.classifier.class')).to.equal('14');
+    const answerSlot = schema.slots.get('BRO_DNS')?.get('answer') as string;
+    expect(parsed.get(answerSlot)).to.equal(['TTLs', 'rejected', 'opcode', 'opcode_name'].map((c) => table.rows[0].get(c)).join('|'));
   });
 
   it("shows why elsa is the default: today's zeek columns put history into ELSA's pkts_out slot", async () => {

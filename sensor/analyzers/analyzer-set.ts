@@ -1,0 +1,243 @@
+// The analyzers attached to one connection, and the only place that calls them: every delivery goes through one
+// try/catch per call (an analyzer that throws is removed from that connection with an `analyzer_failed` weird and the
+// run goes on), protocol violations detach, and content signatures attach analyzers on any port (Zeek's DPD).
+
+import type { LogSchema } from '../logs/log-schema';
+import type { Analyzer, AnalyzerInstance, AnalyzerTransport, ConnectionContext } from './registry';
+import type { SharedState } from './shared-state';
+
+/** What the set needs from its connection (sensor/flows/connection.ts implements it). */
+export interface AnalyzedConnection {
+  readonly uid: string;
+  readonly proto: string;
+  readonly origAddr: string;
+  readonly origPort: number;
+  readonly respAddr: string;
+  readonly respPort: number;
+  readonly networkTime: number;
+  readonly services: string[];
+  weird(name: string, addl?: string, source?: string): void;
+  /** Adds `code` to the history the first time `mask` is seen (Zeek's CheckHistory). */
+  checkHistory(mask: number, code: string): boolean;
+  flipRoles(): void;
+  readonly host: { log<R>(schema: LogSchema<R>, record: R): void };
+}
+
+/**
+ * nsm's weird for an analyzer that threw (Zeek's C++ analyzers do not throw; its Spicy analyzers turn a parse error
+ * into a protocol violation, which has no weird): addl is `NAME: message`, source the analyzer's name.
+ */
+export const ANALYZER_FAILED_WEIRD = 'analyzer_failed';
+
+/** The history bit for Zeek's HIST_ANALYZER_LIMIT_REACHED (`X`): above every bit the TCP and UDP code use. */
+const HIST_ANALYZER_LIMIT_REACHED = 0x40000000;
+
+/** One analyzer on one connection: its instance and its view of the connection. */
+class Attached implements ConnectionContext {
+  instance: AnalyzerInstance = {};
+  removed = false;
+  violated = false;
+  confirmed = false;
+
+  constructor(
+    private readonly set: AnalyzerSet,
+    private readonly conn: AnalyzedConnection,
+    readonly analyzer: Analyzer,
+    readonly shared: SharedState,
+  ) {}
+
+  get uid(): string { return this.conn.uid; }
+  get proto(): AnalyzerTransport { return this.conn.proto === 'udp' ? 'udp' : 'tcp'; }
+  get origAddr(): string { return this.conn.origAddr; }
+  get origPort(): number { return this.conn.origPort; }
+  get respAddr(): string { return this.conn.respAddr; }
+  get respPort(): number { return this.conn.respPort; }
+  get networkTime(): number { return this.conn.networkTime; }
+  // Exact: a capture time in seconds with 6 decimals is within a quarter microsecond of its double.
+  get networkTimeMicros(): number { return Math.round(this.conn.networkTime * 1e6); }
+
+  confirmService(name: string): void {
+    this.confirmed = true;
+    const service = name.toLowerCase();
+    if (!this.conn.services.includes(service)) this.conn.services.push(service);
+  }
+
+  weird(name: string, addl?: string): void {
+    this.conn.weird(name, addl ?? '', this.analyzer.name);
+  }
+
+  limitReached(name: string, limit: number, max?: number): void {
+    this.conn.weird(name, max !== undefined && max > 0 ? `${limit} > ${max}` : String(limit), this.analyzer.name);
+    this.conn.checkHistory(HIST_ANALYZER_LIMIT_REACHED, 'X');
+  }
+
+  log<R>(schema: LogSchema<R>, record: R): void {
+    this.conn.host.log(schema, record);
+  }
+
+  violation(_reason: string): void {
+    // Zeek's DPD framework: a confirmed analyzer's service is taken back, and the analyzer is disabled.
+    if (this.confirmed) {
+      const service = this.analyzer.name.toLowerCase();
+      const at = this.conn.services.indexOf(service);
+      if (at >= 0) this.conn.services.splice(at, 1);
+    }
+    this.violated = true;
+    this.set.detach(this);
+  }
+
+  flipRoles(): void {
+    this.conn.flipRoles();
+  }
+}
+
+export class AnalyzerSet {
+  /** Replaced (never mutated) on detach, so a delivery loop keeps iterating the array it started with. */
+  private active: Attached[] = [];
+  /**
+   * Analyzers a protocol violation detached: they get no more data, but still end() with the connection, as Zeek's
+   * script-level state of a disabled analyzer is still finalized when the connection goes (DNS logs what is pending).
+   */
+  private violated: Attached[] = [];
+  /** Content-detected analyzers not yet tried, and which directions have had their first payload looked at. */
+  private candidates: readonly Analyzer[];
+  private directionsTried = 0;
+
+  constructor(
+    private readonly conn: AnalyzedConnection,
+    private readonly shared: SharedState,
+    byPort: readonly Analyzer[],
+    detectors: readonly Analyzer[],
+  ) {
+    for (let i = 0; i < byPort.length; i++) this.attach(byPort[i]);
+    this.candidates = detectors.filter((a) => !byPort.includes(a));
+  }
+
+  get isEmpty(): boolean {
+    return this.active.length === 0 && this.candidates.length === 0;
+  }
+
+  deliverPacket(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    if (this.candidates.length > 0) this.detect(isOrig, data, offset, length);
+    const list = this.active;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if (a.removed || a.instance.deliverPacket === undefined) continue;
+      try {
+        a.instance.deliverPacket(isOrig, data, offset, length);
+      } catch (err) {
+        this.failed(a, err);
+      }
+    }
+  }
+
+  deliverStream(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    if (this.candidates.length > 0) this.detect(isOrig, data, offset, length);
+    const list = this.active;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if (a.removed || a.instance.deliverStream === undefined) continue;
+      try {
+        a.instance.deliverStream(isOrig, data, offset, length);
+      } catch (err) {
+        this.failed(a, err);
+      }
+    }
+  }
+
+  deliverGap(isOrig: boolean, length: number): void {
+    const list = this.active;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if (a.removed || a.instance.deliverGap === undefined) continue;
+      try {
+        a.instance.deliverGap(isOrig, length);
+      } catch (err) {
+        this.failed(a, err);
+      }
+    }
+  }
+
+  endOfStream(isOrig: boolean): void {
+    const list = this.active;
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if (a.removed || a.instance.endOfStream === undefined) continue;
+      try {
+        a.instance.endOfStream(isOrig);
+      } catch (err) {
+        this.failed(a, err);
+      }
+    }
+  }
+
+  /** The connection ended: every analyzer's end() (those detached by a violation too), each guarded. */
+  end(): void {
+    const list = this.violated.length === 0 ? this.active : [...this.violated, ...this.active];
+    this.candidates = [];
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if ((a.removed && !a.violated) || a.instance.end === undefined) continue;
+      try {
+        a.instance.end();
+      } catch (err) {
+        this.failed(a, err);
+      }
+    }
+  }
+
+  detach(a: Attached): void {
+    if (a.removed) return;
+    a.removed = true;
+    this.active = this.active.filter((x) => x !== a);
+    if (a.violated) this.violated.push(a);
+  }
+
+  private attach(analyzer: Analyzer): Attached | undefined {
+    const a = new Attached(this, this.conn, analyzer, this.shared);
+    try {
+      a.instance = analyzer.create(a);
+    } catch (err) {
+      this.conn.weird(ANALYZER_FAILED_WEIRD, `${analyzer.name}: ${messageOf(err)}`, analyzer.name);
+      return undefined;
+    }
+    this.active = [...this.active, a];
+    return a;
+  }
+
+  /** First payload of a direction: attach every candidate whose signature matches it. */
+  private detect(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    const bit = isOrig ? 1 : 2;
+    if ((this.directionsTried & bit) !== 0 || length === 0) return;
+    this.directionsTried |= bit;
+    const proto: AnalyzerTransport = this.conn.proto === 'udp' ? 'udp' : 'tcp';
+    const left: Analyzer[] = [];
+    for (const analyzer of this.candidates) {
+      let hit = false;
+      for (const m of analyzer.detect ?? []) {
+        if (m.proto !== proto) continue;
+        try {
+          hit = m.matches(isOrig, data, offset, length);
+        } catch (err) {
+          this.conn.weird(ANALYZER_FAILED_WEIRD, `${analyzer.name}: ${messageOf(err)}`, analyzer.name);
+        }
+        if (hit) break;
+      }
+      if (hit) this.attach(analyzer);
+      else left.push(analyzer);
+    }
+    this.candidates = this.directionsTried === 3 ? [] : left;
+  }
+
+  private failed(a: Attached, err: unknown): void {
+    // A throw is not a violation: the instance's state is suspect, so it does not get end() either.
+    a.violated = false;
+    this.violated = this.violated.filter((x) => x !== a);
+    this.detach(a);
+    this.conn.weird(ANALYZER_FAILED_WEIRD, `${a.analyzer.name}: ${messageOf(err)}`, a.analyzer.name);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

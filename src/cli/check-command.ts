@@ -8,6 +8,7 @@ import { loadAgentConfig } from '../../agent/config/config-loader';
 import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
 import { facilityName, severityName } from '../../agent/config/syslog-names';
 import { formatSelectorList } from '../../agent/config/syslog-selector';
+import { unsafeWorkDirectoryReason } from '../../agent/config/work-directory';
 import { destinationName, effectiveTlsSettings } from '../../agent/transport/create-transport';
 import { DEFAULT_RELP_WINDOW } from '../../agent/transport/relp-transport';
 import { UserError } from '../core/user-error';
@@ -90,7 +91,13 @@ export function registerCheckCommand(program: Command): void {
         defaultWorkDirectory: path.resolve(opts.workDirectory),
         checkWorkDirectory: opts.workDirectoryCheck,
       });
-      process.stdout.write(renderCheckReport(config).join('\n') + '\n');
-      if (countDiagnostics(config.diagnostics).errors > 0) process.exitCode = 1;
+      const lines = renderCheckReport(config);
+      // The agent refuses a work directory others can write to (the config loader reports a configured one; the
+      // default, or -w, is checked here when it exists).
+      const unsafe = opts.workDirectoryCheck ? unsafeWorkDirectoryReason(config.workDirectory) : undefined;
+      const reported = unsafe !== undefined && config.diagnostics.some((d) => d.message === unsafe);
+      if (unsafe !== undefined && !reported) lines.push(`nsm check: error: ${unsafe}`);
+      process.stdout.write(lines.join('\n') + '\n');
+      if (countDiagnostics(config.diagnostics).errors > 0 || (unsafe !== undefined && !reported)) process.exitCode = 1;
     });
 }

@@ -68,5 +68,6 @@ export function applySelectorStatement(stmt: SelectorStatement, file: string, b:
     // Certificate verification is on unless the config explicitly asks for anon (rsyslog's default is anon).
     verifyPeer: legacyTls.authMode !== 'anon',
     permittedPeers: [...legacyTls.permittedPeers],
+    checkName: legacyTls.authMode !== 'x509/certvalid',
   });
 }

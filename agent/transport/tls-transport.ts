@@ -3,6 +3,8 @@
 // asks for octet counting; nsm matches rsyslog so the collector sees the same bytes.
 // The collector's certificate is verified by default: chain against caFile, then its name against the
 // permitted peers (rsyslog StreamDriverPermittedPeers; `*.example.org` wildcards), else against the host.
+// x509/certvalid (omrelp tls.authMode="certvalid") verifies the chain only, as rsyslog's gtls driver and librelp do:
+// any certificate the CA signed is accepted, whatever its name.
 // Nothing is written before the handshake and verification succeed, so a failed check never leaks a line.
 
 import * as fs from 'fs';
@@ -59,6 +61,8 @@ export function connectTls(host: string, port: number, s: TlsSettings): tls.TLSS
     rejectUnauthorized: s.verifyPeer,
     checkServerIdentity: (name, cert) => {
       if (!s.verifyPeer) return undefined;
+      // certvalid: the chain was verified (rejectUnauthorized); the name is not rsyslog's concern in this mode.
+      if (s.checkName === false) return undefined;
       if (permitted.length === 0) return tls.checkServerIdentity(name, cert);
       const names = certificateNames(cert);
       if (names.some((n) => permitted.some((peer) => peerNameMatches(peer, n)))) return undefined;

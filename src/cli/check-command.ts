@@ -68,6 +68,11 @@ function describeSecurity(a: ForwardAction): string {
   if (!tls) return 'clear text';
   if (!tls.verifyPeer) return 'tls, collector not verified';
   const against = tls.caFile ? `CA ${tls.caFile}` : 'system CAs';
+  if (tls.checkName === false) {
+    // x509/certvalid: as rsyslog, any certificate the CA signed is accepted; permitted peers play no part.
+    const ignored = tls.permittedPeers.length > 0 ? ` (permitted peers ${tls.permittedPeers.join(',')} not checked)` : '';
+    return `tls, verified: ${against}, chain only, any name (x509/certvalid)${ignored}`;
+  }
   const name = tls.permittedPeers.length > 0 ? `peers ${tls.permittedPeers.join(',')}` : 'host name';
   return `tls, verified: ${against}, ${name}`;
 }

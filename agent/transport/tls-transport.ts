@@ -11,12 +11,15 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as tls from 'tls';
 import type { TlsSettings } from '../config/agent-config';
-import { StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
+import { DEFAULT_STREAM_BATCHES_IN_FLIGHT, StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
 import { hostForUrl } from './tcp-transport';
 
 export class TlsTransport extends StreamSocketTransport {
   readonly name: string;
   protected readonly readyEvent = 'secureConnect';
+  readonly maxBatchesInFlight = DEFAULT_STREAM_BATCHES_IN_FLIGHT;
+  // The kernel counts ciphertext: a write is confirmed once the kernel holds nothing unacknowledged.
+  protected override readonly confirmation = 'drained' as const;
 
   constructor(
     readonly host: string,

@@ -60,6 +60,11 @@ export interface TlsSettings {
   verifyPeer: boolean;
   /** Names accepted in the collector certificate (rsyslog `StreamDriverPermittedPeers`). */
   permittedPeers: string[];
+  /**
+   * false: the chain is verified and the name is not (rsyslog `x509/certvalid`, omrelp `tls.authMode="certvalid"`).
+   * Absent or true: the name is checked too (x509/name).
+   */
+  checkName?: boolean;
 }
 
 /** One forwarding action: `local7.* @@host:port;Template` or `action(type="omfwd" ...)`. */

@@ -43,6 +43,8 @@ export interface ActionTlsRequest {
   keyFile?: string;
   verifyPeer: boolean;
   permittedPeers: string[];
+  /** false for x509/certvalid: chain only (see TlsSettings). */
+  checkName?: boolean;
 }
 
 /** Legacy `$ActionSendStreamDriver*` settings: they apply to every `@@` action that follows them. */
@@ -175,6 +177,7 @@ export class ConfigBuilder {
       verifyPeer: tls.verifyPeer,
       permittedPeers: tls.permittedPeers,
     };
+    if (tls.checkName === false) resolved.checkName = false;
     if (resolved.verifyPeer && resolved.caFile === undefined) {
       this.diags.warning(action.where, 'TLS without a CA file: the collector\'s certificate is checked against the system\'s trusted CAs (name a CA file — DefaultNetstreamDriverCAFile, or tls.caFile in JSON — for a private CA)');
     }

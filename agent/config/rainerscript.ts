@@ -263,7 +263,7 @@ function applyOmfwd(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[]
     where: r.at(),
   };
   const tls: ActionTlsRequest | undefined = useTls
-    ? { caFile, certFile, keyFile, verifyPeer: authMode !== 'anon', permittedPeers: peers }
+    ? { caFile, certFile, keyFile, verifyPeer: authMode !== 'anon', permittedPeers: peers, checkName: authMode !== 'x509/certvalid' }
     : undefined;
   if (useTls && authMode === undefined) {
     b.diags.warning(r.at(), `${label}: TLS without StreamDriverAuthMode: rsyslog would not check the collector's certificate ("anon"); nsm verifies it (set StreamDriverAuthMode="anon" to turn that off)`);
@@ -304,7 +304,7 @@ function applyOmrelp(r: ParamReader, b: ConfigBuilder, selector: SyslogSelector[
     selector, protocol: 'relp', host: target.host, port: target.port, framing: 'lf', template, where: r.at(),
   };
   if (window !== undefined && window > 0) action.relpWindow = window;
-  b.addAction(action, tlsOn ? { caFile, certFile, keyFile, verifyPeer: true, permittedPeers: peers } : undefined);
+  b.addAction(action, tlsOn ? { caFile, certFile, keyFile, verifyPeer: true, permittedPeers: peers, checkName: authMode !== 'certvalid' } : undefined);
 }
 
 /** `action(...)`, at top level (all messages) or after a selector. */

@@ -88,5 +88,6 @@ export function applyAction(actionText: string | ObjectStatement, file: string, 
     // Certificate verification is on unless the config explicitly asks for anon (rsyslog's default is anon).
     verifyPeer: legacyTls.authMode !== 'anon',
     permittedPeers: [...legacyTls.permittedPeers],
+    checkName: legacyTls.authMode !== 'x509/certvalid',
   });
 }

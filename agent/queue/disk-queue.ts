@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crc32 } from 'zlib';
-import { writeFileAtomic } from '../../src/core/atomic-file';
+import { writeFileAtomic, writeFileAtomicSync } from '../../src/core/atomic-file';
 import type { Logger } from '../../src/core/logger';
 
 const HEADER = 8;
@@ -257,14 +257,9 @@ export class DiskQueue {
     return JSON.stringify({ segment: this.read.segment, offset: this.read.offset, skip: Object.fromEntries(this.skip) });
   }
 
+  /** The shared atomic writer: a random temp name created with O_EXCL|O_NOFOLLOW, never a fixed one a link could be planted at. */
   private persistPointerSync(): void {
-    const tmp = path.join(this.dir, `.${POINTER_FILE}.tmp`);
-    fs.writeFileSync(tmp, this.pointerJson());
-    const fd = fs.openSync(tmp, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, path.join(this.dir, POINTER_FILE));
-    syncDirectory(this.dir);
+    writeFileAtomicSync(path.join(this.dir, POINTER_FILE), this.pointerJson());
   }
 
   private openWriteSegment(seg: number): void {

@@ -128,8 +128,9 @@ function parseCheckpoint(text: string, problem: { text: string }): FileCheckpoin
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    problem.text = `not JSON: ${(err as Error).message}`;
+  } catch {
+    // Never the parser's message: it quotes the file's first bytes, and a state path may have been pointed at a secret.
+    problem.text = `not JSON (${Buffer.byteLength(text)} bytes)`;
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -139,7 +140,7 @@ function parseCheckpoint(text: string, problem: { text: string }): FileCheckpoin
   const r = value as Record<string, unknown>;
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   const isHex = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]*$/.test(v);
-  if (r.version !== FORMAT_VERSION) problem.text = `unknown version ${JSON.stringify(r.version)}`;
+  if (r.version !== FORMAT_VERSION) problem.text = `unknown version ${Number.isSafeInteger(r.version) ? String(r.version) : `(a ${typeof r.version})`}`;
   else if (typeof r.path !== 'string') problem.text = 'path missing';
   else if (!isCount(r.dev) || !isCount(r.ino)) problem.text = 'dev/ino missing or not a non-negative integer';
   else if (!isHex(r.fingerprint)) problem.text = 'fingerprint missing or not hex';

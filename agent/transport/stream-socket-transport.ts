@@ -6,8 +6,12 @@
 // back-pressure), has no reconnect or backoff (it drops the socket on error and reconnects on the next call),
 // formats its own header (not rsyslog's), and supports neither TLS nor octet counting.
 //
-// Delivery guarantee: a batch is confirmed once its bytes are flushed to the kernel. If the collector dies
-// while bytes sit in the socket buffers they are lost, as with rsyslog's omfwd; only RELP confirms receipt.
+// Delivery guarantee: a batch is confirmed once the collector's TCP has acknowledged its last byte (seen in the
+// kernel's count of unacknowledged bytes, /proc/net/tcp's tx_queue: see kernel-send-queue.ts), not once it is in
+// this host's send buffer: a collector that hangs and is killed costs nothing the agent still held; unconfirmed
+// batches are sent again on the next connection (duplicates, at most maxBatchesInFlight batches). What the
+// collector's kernel acknowledged and its process never read (its socket receive buffer) is still lost when it dies:
+// TCP cannot tell; only RELP confirms receipt by the collector's process.
 
 import type * as net from 'net';
 import type { TcpFraming } from '../config/agent-config';
@@ -15,6 +19,7 @@ import type { Logger } from '../../src/core/logger';
 import type { Transport, TransportBatch, TransportState, TransportStatus } from './transport';
 import { ExponentialBackoff, sleep, type BackoffOptions } from './backoff';
 import { frameMessages } from './framing';
+import { kernelSendQueue, type SocketEnds } from './kernel-send-queue';
 
 export interface StreamTransportOptions {
   framing: TcpFraming;
@@ -22,6 +27,33 @@ export interface StreamTransportOptions {
   backoff?: BackoffOptions;
   /** Give up a connection attempt after this long (default 10 s). */
   connectTimeoutMs?: number;
+}
+
+/** A send written to the socket, waiting for the collector's TCP to acknowledge its last byte. */
+interface PendingWrite {
+  /** Connection byte count just past this write. */
+  end: number;
+  /** The bytes reached the kernel (the write callback ran). */
+  flushed: boolean;
+  messages: number;
+  bytes: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** How often a send waiting for its ACK looks at the kernel's queue: at once after progress, then backing off to 50 ms. */
+const ACK_POLL_MIN_MS = 2;
+const ACK_POLL_MAX_MS = 50;
+/**
+ * Batches a TCP or TLS action keeps written and unacknowledged (the queue's maxBatchesInFlight): confirming on the
+ * collector's ACK takes a round trip plus a look at /proc, so one batch at a time would idle the link.
+ */
+export const DEFAULT_STREAM_BATCHES_IN_FLIGHT = 16;
+
+function socketEnds(socket: net.Socket): SocketEnds | undefined {
+  const { localAddress, localPort, remoteAddress, remotePort } = socket;
+  if (!localAddress || !localPort || !remoteAddress || !remotePort) return undefined;
+  return { localAddress, localPort, remoteAddress, remotePort };
 }
 
 export abstract class StreamSocketTransport implements Transport {
@@ -37,8 +69,16 @@ export abstract class StreamSocketTransport implements Transport {
   private readonly readyWaiters = new Set<() => void>();
   private readonly backoff: ExponentialBackoff;
   private readonly closeController = new AbortController();
-  /** Rejecters of sends still waiting for their bytes to reach the kernel, failed when the socket dies. */
-  private readonly inflight = new Set<(err: Error) => void>();
+  /** Sends written on the live connection and not yet acknowledged by the collector's TCP, oldest first. */
+  private pending: PendingWrite[] = [];
+  /** Bytes written on the live connection (the unit of PendingWrite.end). */
+  private written = 0;
+  private ends: SocketEnds | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private ackPollMs = ACK_POLL_MIN_MS;
+  private warnedUnsupported = false;
+  /** How the kernel's count of unacknowledged bytes maps to writes (see checkAcknowledged). */
+  protected readonly confirmation: 'acked-bytes' | 'drained' = 'acked-bytes';
 
   protected constructor(protected readonly options: StreamTransportOptions) {
     this.backoff = new ExponentialBackoff(options.backoff);
@@ -99,37 +139,57 @@ export abstract class StreamSocketTransport implements Transport {
     }
     if (batch.messages.length === 0) return Promise.resolve();
     const data = frameMessages(batch.messages, this.options.framing);
+    this.written += data.length;
     return new Promise<void>((resolve, reject) => {
-      let flushed = false;
-      let drained = true;
-      let settled = false;
-      const settle = (err?: Error): void => {
-        if (settled) return;
-        if (!err && !(flushed && drained)) return;
-        settled = true;
-        this.inflight.delete(fail);
-        if (err) return reject(err);
-        this.messagesSent += batch.messages.length;
-        this.bytesSent += data.length;
-        resolve();
-      };
-      const fail = (err: Error): void => settle(err);
-      this.inflight.add(fail);
-      // The callback fires once the bytes are handed to the kernel; a false return additionally means the
-      // stream's buffer is over its mark, so the batch counts as sent only after 'drain' too.
-      const accepted = socket.write(data, (err) => {
-        if (err) return settle(new Error(`${this.name}: write failed: ${err.message}`));
-        flushed = true;
-        settle();
+      const write: PendingWrite = { end: this.written, flushed: false, messages: batch.messages.length, bytes: data.length, resolve, reject };
+      this.pending.push(write);
+      // The callback fires once the bytes are in the kernel; they count as sent once the collector ACKed them.
+      socket.write(data, (err) => {
+        if (err) return this.failInflight(new Error(`${this.name}: write failed: ${err.message}`));
+        write.flushed = true;
+        // One look at /proc costs about a millisecond of CPU: looks are coalesced on a timer, never one per write.
+        if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.checkAcknowledged(), ACK_POLL_MIN_MS);
       });
-      if (!accepted) {
-        drained = false;
-        socket.once('drain', () => {
-          drained = true;
-          settle();
-        });
-      }
     });
+  }
+
+  /**
+   * Confirms, in order, the writes the collector's TCP has acknowledged. TCP: written − still in Node's buffer −
+   * still in the kernel (sent and not ACKed, or not sent) = ACKed, in the same bytes as each write's end. TLS: the
+   * kernel counts ciphertext, so a flushed write is confirmed once the kernel holds nothing unacknowledged.
+   */
+  private checkAcknowledged(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const socket = this.socket;
+    if (!socket || this.pending.length === 0 || !this.ends) return;
+    const queued = kernelSendQueue(this.ends);
+    let acked: (w: PendingWrite) => boolean;
+    if (queued === 'unsupported') {
+      // No /proc/net/tcp (not Linux): the weaker rule, "in the kernel", which loses the send buffer if the collector dies.
+      if (!this.warnedUnsupported) this.options.logger.warn('cannot read /proc/net/tcp: a batch counts as sent once in the kernel, not once acknowledged', { transport: this.name });
+      this.warnedUnsupported = true;
+      acked = (w) => w.flushed && socket.writableLength === 0;
+    } else if (queued === 'not-found') {
+      acked = () => false; // closing: the loss handler fails what is left
+    } else if (this.confirmation === 'acked-bytes') {
+      const ackedBytes = this.written - socket.writableLength - queued.bytes;
+      acked = (w) => w.flushed && w.end <= ackedBytes;
+    } else {
+      acked = (w) => w.flushed && queued.bytes === 0 && socket.writableLength === 0;
+    }
+    let progressed = false;
+    while (this.pending.length > 0 && acked(this.pending[0])) {
+      const w = this.pending.shift()!;
+      this.messagesSent += w.messages;
+      this.bytesSent += w.bytes;
+      progressed = true;
+      w.resolve();
+    }
+    if (this.pending.length === 0) return;
+    // Poll while something waits for its ACK: at once after progress, backing off while the collector is silent.
+    this.ackPollMs = progressed ? ACK_POLL_MIN_MS : Math.min(this.ackPollMs * 2, ACK_POLL_MAX_MS);
+    this.ackTimer = setTimeout(() => this.checkAcknowledged(), this.ackPollMs);
   }
 
   async close(): Promise<void> {
@@ -140,7 +200,7 @@ export abstract class StreamSocketTransport implements Transport {
     this.socket = undefined;
     // Bytes still unwritten mean the collector stopped reading and the queue gave the batch up (it keeps it as
     // undelivered): a polite end() would wait for a flush that never comes, so drop the connection now.
-    if (socket && (this.inflight.size > 0 || socket.writableLength > 0)) socket.destroy();
+    if (socket && (this.pending.length > 0 || socket.writableLength > 0)) socket.destroy();
     this.failInflight(new Error(`${this.name} closed before the batch was written`));
     for (const waiter of [...this.readyWaiters]) waiter();
     this.readyWaiters.clear();
@@ -173,6 +233,9 @@ export abstract class StreamSocketTransport implements Transport {
       this.state = 'connecting';
       try {
         this.socket = await this.connectOnce();
+        // A new connection counts its own bytes; nothing is pending (a lost connection failed its writes).
+        this.written = 0;
+        this.ends = socketEnds(this.socket);
         if (this.everConnected) this.reconnects++;
         this.everConnected = true;
         this.state = 'up';
@@ -259,7 +322,10 @@ export abstract class StreamSocketTransport implements Transport {
   }
 
   private failInflight(err: Error): void {
-    for (const fail of [...this.inflight]) fail(err);
-    this.inflight.clear();
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const failed = this.pending;
+    this.pending = [];
+    for (const w of failed) w.reject(err);
   }
 }

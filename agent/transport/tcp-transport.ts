@@ -1,11 +1,12 @@
 // Plain TCP syslog (rsyslog omfwd protocol="tcp"): LF framing by default, RFC 6587 octet counting on request.
 
 import * as net from 'net';
-import { StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
+import { DEFAULT_STREAM_BATCHES_IN_FLIGHT, StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
 
 export class TcpTransport extends StreamSocketTransport {
   readonly name: string;
   protected readonly readyEvent = 'connect';
+  readonly maxBatchesInFlight = DEFAULT_STREAM_BATCHES_IN_FLIGHT;
 
   constructor(
     readonly host: string,

@@ -3,18 +3,23 @@
 // asks for octet counting; nsm matches rsyslog so the collector sees the same bytes.
 // The collector's certificate is verified by default: chain against caFile, then its name against the
 // permitted peers (rsyslog StreamDriverPermittedPeers; `*.example.org` wildcards), else against the host.
+// x509/certvalid (omrelp tls.authMode="certvalid") verifies the chain only, as rsyslog's gtls driver and librelp do:
+// any certificate the CA signed is accepted, whatever its name.
 // Nothing is written before the handshake and verification succeed, so a failed check never leaks a line.
 
 import * as fs from 'fs';
 import * as net from 'net';
 import * as tls from 'tls';
 import type { TlsSettings } from '../config/agent-config';
-import { StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
+import { DEFAULT_STREAM_BATCHES_IN_FLIGHT, StreamSocketTransport, type StreamTransportOptions } from './stream-socket-transport';
 import { hostForUrl } from './tcp-transport';
 
 export class TlsTransport extends StreamSocketTransport {
   readonly name: string;
   protected readonly readyEvent = 'secureConnect';
+  readonly maxBatchesInFlight = DEFAULT_STREAM_BATCHES_IN_FLIGHT;
+  // The kernel counts ciphertext: a write is confirmed once the kernel holds nothing unacknowledged.
+  protected override readonly confirmation = 'drained' as const;
 
   constructor(
     readonly host: string,
@@ -59,6 +64,8 @@ export function connectTls(host: string, port: number, s: TlsSettings): tls.TLSS
     rejectUnauthorized: s.verifyPeer,
     checkServerIdentity: (name, cert) => {
       if (!s.verifyPeer) return undefined;
+      // certvalid: the chain was verified (rejectUnauthorized); the name is not rsyslog's concern in this mode.
+      if (s.checkName === false) return undefined;
       if (permitted.length === 0) return tls.checkServerIdentity(name, cert);
       const names = certificateNames(cert);
       if (names.some((n) => permitted.some((peer) => peerNameMatches(peer, n)))) return undefined;

@@ -30,8 +30,8 @@ export interface Transport {
   readonly maxBatchesInFlight?: number;
   /**
    * Sends one batch. Resolves when the batch is confirmed as far as the protocol can confirm it
-   * (UDP: handed to the kernel; TCP/TLS: written to the socket and flushed to the kernel; RELP: acknowledged
-   * by the collector). Rejects if the batch may not have been delivered; the caller then keeps the batch and
+   * (UDP: handed to the kernel; TCP/TLS: acknowledged by the collector's TCP, i.e. in its kernel, maybe not yet
+   * read by its process; RELP: acknowledged by the collector process). Rejects if the batch may not have been delivered; the caller then keeps the batch and
    * sends it again after `waitUntilReady()`. A transport never reorders or silently drops a batch.
    */
   send(batch: TransportBatch): Promise<void>;

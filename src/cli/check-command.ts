@@ -10,6 +10,7 @@ import { describeProgram, routeFile } from '../../agent/filter/rule-program';
 import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
 import { facilityName, severityName } from '../../agent/config/syslog-names';
 import { formatSelectorList } from '../../agent/config/syslog-selector';
+import { unsafeWorkDirectoryReason } from '../../agent/config/work-directory';
 import { destinationName, effectiveTlsSettings } from '../../agent/transport/create-transport';
 import { DEFAULT_RELP_WINDOW } from '../../agent/transport/relp-transport';
 import { UserError } from '../core/user-error';
@@ -94,6 +95,11 @@ function describeSecurity(a: ForwardAction): string {
   if (!tls) return 'clear text';
   if (!tls.verifyPeer) return 'tls, collector not verified';
   const against = tls.caFile ? `CA ${tls.caFile}` : 'system CAs';
+  if (tls.checkName === false) {
+    // x509/certvalid: as rsyslog, any certificate the CA signed is accepted; permitted peers play no part.
+    const ignored = tls.permittedPeers.length > 0 ? ` (permitted peers ${tls.permittedPeers.join(',')} not checked)` : '';
+    return `tls, verified: ${against}, chain only, any name (x509/certvalid)${ignored}`;
+  }
   const name = tls.permittedPeers.length > 0 ? `peers ${tls.permittedPeers.join(',')}` : 'host name';
   return `tls, verified: ${against}, ${name}`;
 }
@@ -117,7 +123,13 @@ export function registerCheckCommand(program: Command): void {
         defaultWorkDirectory: path.resolve(opts.workDirectory),
         checkWorkDirectory: opts.workDirectoryCheck,
       });
-      process.stdout.write(renderCheckReport(config).join('\n') + '\n');
-      if (countDiagnostics(config.diagnostics).errors > 0) process.exitCode = 1;
+      const lines = renderCheckReport(config);
+      // The agent refuses a work directory others can write to (the config loader reports a configured one; the
+      // default, or -w, is checked here when it exists).
+      const unsafe = opts.workDirectoryCheck ? unsafeWorkDirectoryReason(config.workDirectory) : undefined;
+      const reported = unsafe !== undefined && config.diagnostics.some((d) => d.message === unsafe);
+      if (unsafe !== undefined && !reported) lines.push(`nsm check: error: ${unsafe}`);
+      process.stdout.write(lines.join('\n') + '\n');
+      if (countDiagnostics(config.diagnostics).errors > 0 || (unsafe !== undefined && !reported)) process.exitCode = 1;
     });
 }

@@ -21,7 +21,28 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** EPIPE: the reader of our output went away (`nsm agent --help | head -1`); ERR_STREAM_DESTROYED: a write after that. */
+function isBrokenPipe(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED';
+}
+
+/**
+ * Every command: a closed stdout ends the process quietly (exit 0, as `head` expects of its writer), not with an
+ * unhandled 'error' stack trace. A closed stderr is ignored: a running agent keeps shipping when whoever read its
+ * log is gone (it has nowhere to report, and stopping would help nobody).
+ */
+export function exitQuietlyOnBrokenPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (!isBrokenPipe(err)) throw err;
+    process.exit(0);
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (!isBrokenPipe(err)) throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnBrokenPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

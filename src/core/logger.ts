@@ -22,8 +22,23 @@ export interface LogSink {
 
 export const stderrSink: LogSink = { write: (line) => process.stderr.write(line) };
 
+/** The mode a log file this process creates gets, whatever the umask: the agent's user writes, its group reads. */
+export const LOG_FILE_MODE = 0o640;
+const APPEND = fs.constants.O_WRONLY | fs.constants.O_APPEND;
+
+/**
+ * Appends to `path`, creating it with LOG_FILE_MODE. Never through a symlink (O_NOFOLLOW: a link planted at
+ * WORKDIR/agent.log would otherwise make a root agent append to any file); an existing file keeps its mode.
+ */
 export function fileSink(path: string): LogSink {
-  const fd = fs.openSync(path, 'a');
+  let fd: number;
+  try {
+    fd = fs.openSync(path, APPEND | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, LOG_FILE_MODE);
+    fs.fchmodSync(fd, LOG_FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    fd = fs.openSync(path, APPEND | fs.constants.O_NOFOLLOW);
+  }
   return { write: (line) => fs.writeSync(fd, line) };
 }
 

@@ -17,6 +17,9 @@ export interface StatusEnvelope {
   state: 'running' | 'stopped';
 }
 
+/** Readable by the daemon's group (operators running `nsm status`), whatever the umask. */
+export const STATUS_FILE_MODE = 0o640;
+
 export class StatusFile<T extends object> {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -52,8 +55,8 @@ export class StatusFile<T extends object> {
   private write(state: StatusEnvelope['state']): Promise<void> {
     this.writing = this.writing.then(async () => {
       try {
-        await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-        await writeFileAtomic(this.file, JSON.stringify(this.snapshot(state), null, 2) + '\n');
+        await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o750 });
+        await writeFileAtomic(this.file, JSON.stringify(this.snapshot(state), null, 2) + '\n', { mode: STATUS_FILE_MODE });
       } catch (err) {
         // Status is informative only: say so once and keep working.
         if (!this.warned) this.logger.warn('cannot write the status file', { file: this.file, error: (err as Error).message });

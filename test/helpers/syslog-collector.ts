@@ -156,6 +156,18 @@ export class SyslogCollector {
     if (!this.keepDirectory) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** SIGSTOP the collector: a hung process that reads nothing more while its kernel keeps accepting (crash() still works). */
+  hang(): void {
+    const pid = this.process.pid;
+    if (pid === undefined || !this.process.alive) throw new Error('SyslogCollector.hang: rsyslogd is not running');
+    process.kill(pid, 'SIGSTOP');
+  }
+
+  /** The pid of the rsyslogd process (for looking its sockets up). */
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
   /** SIGKILL the collector (a crash), keeping its directory so messages() still works. */
   async crash(): Promise<void> {
     await this.process.kill();

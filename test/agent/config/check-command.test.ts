@@ -81,6 +81,32 @@ describe('nsm check (subprocess)', () => {
     expect(lines.some((l) => /^local7\.\*\s+tls:\/\/10\.0\.0\.9:6514\s+lf\s+\S+\s+tls, verified: system CAs, host name$/.test(l)), r.stdout).to.equal(true);
   });
 
+  it('x509/certvalid (and omrelp certvalid) verify the chain only, as rsyslog: shown, permitted peers not checked', () => {
+    const f = path.join(dir, 'certvalid.conf');
+    fs.writeFileSync(f, [
+      'global(DefaultNetstreamDriverCAFile="/etc/nsm/ca.pem")',
+      'module(load="imfile")',
+      'input(type="imfile" file="/var/log/a.log" tag="a:")',
+      'local7.* action(type="omfwd" target="10.0.0.9" port="6514" protocol="tcp" StreamDriver="gtls" StreamDriverMode="1"',
+      '                StreamDriverAuthMode="x509/certvalid" StreamDriverPermittedPeers="elsa.example")',
+      'local7.* action(type="omrelp" target="10.0.0.8" port="2514" tls="on" tls.authMode="certvalid" tls.caCert="/etc/nsm/ca.pem")',
+      '$DefaultNetstreamDriver gtls',
+      '$ActionSendStreamDriverMode 1',
+      '$ActionSendStreamDriverAuthMode x509/certvalid',
+      'local7.* @@10.0.0.7:6514',
+      '$ActionSendStreamDriverAuthMode x509/name',
+      'local7.* @@10.0.0.6:6514',
+      '',
+    ].join('\n'));
+    const r = nsm(['check', '-f', f, '--no-work-directory-check']);
+    expect(r.status, r.stdout).to.equal(0);
+    const security = (dest: string): string | undefined => r.stdout.split('\n').find((l) => l.includes(dest))?.replace(/^.*RSYSLOG_\S+\s+/, '');
+    expect(security('tls://10.0.0.9:6514')).to.equal('tls, verified: CA /etc/nsm/ca.pem, chain only, any name (x509/certvalid) (permitted peers elsa.example not checked)');
+    expect(security('relp+tls://10.0.0.8:2514')).to.equal('tls, verified: CA /etc/nsm/ca.pem, chain only, any name (x509/certvalid)');
+    expect(security('tls://10.0.0.7:6514')).to.equal('tls, verified: CA /etc/nsm/ca.pem, chain only, any name (x509/certvalid)');
+    expect(security('tls://10.0.0.6:6514')).to.equal('tls, verified: CA /etc/nsm/ca.pem, host name');
+  });
+
   it('exits 1 and prints FILE:LINE: error: for a broken config', () => {
     const f = path.join(dir, 'bad.conf');
     fs.writeFileSync(f, `$ModLoad imfile\n$InputFileName /a.log\n$InputFileTag a:\n$InputRunFileMonitor\nlocal7.* @@127.0.0.1:99999\n`);

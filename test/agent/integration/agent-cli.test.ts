@@ -58,6 +58,8 @@ describe('nsm agent command line', function () {
       expect(() => process.kill(pid, 0), 'daemon alive').not.to.throw();
       await waitUntil(() => fs.existsSync(path.join(work, 'agent-status.json')), 10_000, () => 'status file');
       expect(fs.readFileSync(path.join(work, 'agent.log'), 'utf8')).to.include('agent started');
+      // The daemon runs with a small young generation (peak RSS; see agent-command.ts).
+      expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).to.include('--max-semi-space-size=4');
     } finally {
       process.kill(pid, 'SIGTERM');
     }

@@ -25,11 +25,10 @@ describe('DeliveryQueue batches in flight, as declared by the transport', functi
     for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
   });
 
-  it('relp declares 2 batches in flight; tcp, tls and udp leave it at the default of 1', function () {
+  it('relp declares 2 batches in flight, tcp and tls 16 (they wait for the collector\'s ACK); udp leaves it at the default of 1', function () {
     expect(createTransport(forwardAction('relp', 1), silentLogger).maxBatchesInFlight).to.equal(2);
-    for (const protocol of ['tcp', 'tls', 'udp'] as const) {
-      expect(createTransport(forwardAction(protocol, 1), silentLogger).maxBatchesInFlight, protocol).to.equal(undefined);
-    }
+    for (const protocol of ['tcp', 'tls'] as const) expect(createTransport(forwardAction(protocol, 1), silentLogger).maxBatchesInFlight, protocol).to.equal(16);
+    expect(createTransport(forwardAction('udp', 1), silentLogger).maxBatchesInFlight).to.equal(undefined);
     expect(() => new RelpTransport('127.0.0.1', 1, { logger: silentLogger, batchesInFlight: 0 })).to.throw(/batches in flight must be a whole number of at least 1/);
   });
 

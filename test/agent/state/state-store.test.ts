@@ -84,6 +84,20 @@ describe('StateStore', () => {
     });
   }
 
+  it('never quotes the bytes of the file it was pointed to in the corrupt-state warning', () => {
+    // A state path pointed (by a planted link, or a config) at a secret: the warning names the file, not its content.
+    const secret = 'root:$6$secrethash:19000:0:99999:7:::\n';
+    const shadow = path.join(dir, 'shadow');
+    fs.writeFileSync(shadow, secret);
+    fs.symlinkSync(shadow, path.join(dir, 'pointed'));
+    fs.writeFileSync(path.join(dir, 'json-token'), JSON.stringify({ version: 'hunter2-token' }));
+    expect(store.load('pointed')).to.equal(undefined);
+    expect(store.load('json-token')).to.equal(undefined);
+    expect(sink.lines).to.have.length(2);
+    for (const line of sink.lines) expect(line).to.not.match(/root:|secrethash|hunter2/);
+    expect(sink.lines[0]).to.contain('not JSON');
+  });
+
   it('reports an unreadable state file (a directory) without throwing', () => {
     fs.mkdirSync(path.join(dir, 'is-a-dir'));
     expect(store.load('is-a-dir')).to.equal(undefined);

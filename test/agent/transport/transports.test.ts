@@ -163,6 +163,20 @@ describe('transports against a real rsyslogd collector', function () {
       });
     }
 
+    it('x509/certvalid verifies the chain only, as rsyslog: delivers to a collector whose name is not the permitted peer', async function () {
+      const c = await collector({ protocol: 'tls', tls: pki });
+      const t = transport(forwardAction('tls', c.port, 'lf', { caFile: pki.caFile, verifyPeer: true, permittedPeers: ['elsa.example.org'], checkName: false }));
+      await sendAll(t, [AWKWARD[0]]);
+      expect((await c.waitForMessages(1))[0].equals(AWKWARD[0])).to.equal(true);
+    });
+
+    it('x509/certvalid still refuses a collector its CA did not sign', async function () {
+      const c = await collector({ protocol: 'tls', tls: pki });
+      const t = transport(forwardAction('tls', c.port, 'lf', { caFile: pki.wrongCaFile, verifyPeer: true, permittedPeers: [], checkName: false }),
+        createLogger('test', new MemorySink(), 'debug'));
+      await expectRefusedAndNothingDelivered(t, c, /TLS verification of the collector failed/);
+    });
+
     it('never writes a message in clear: a plain TCP listener sees only a TLS ClientHello', async function () {
       const { ready, bytes } = await bytesSeenByPlainListener((port) => {
         const t = new TlsTransport('127.0.0.1', port, { caFile: pki.caFile, verifyPeer: true, permittedPeers: [] }, { framing: 'lf', logger: silentLogger, ...FAST_RETRY });

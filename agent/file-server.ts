@@ -1,7 +1,6 @@
 // The agent's main loop: one tailer per monitored file, one delivery queue + transport per forward action, lines
 // formatted and fanned out to every matching action, and each file's checkpoint advanced once ALL its actions hold a batch.
 
-import * as fs from 'fs';
 import * as path from 'path';
 import { AgentConfig, ForwardAction, ForwardTemplate, MonitoredFile } from './config/agent-config';
 import { effectiveRules } from './config/routing-rules';
@@ -320,9 +319,4 @@ function uniqueName(base: string, used: Set<string>): string {
   for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
   used.add(name);
   return name;
-}
-
-/** Makes sure the work directory exists before anything writes into it. */
-export function prepareWorkDirectory(dir: string): void {
-  fs.mkdirSync(path.join(dir, 'queue'), { recursive: true });
 }

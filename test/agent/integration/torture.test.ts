@@ -71,9 +71,9 @@ for (const protocol of ['tcp', 'relp'] as const) describe(`agent torture test ov
 
     await sleep(1000);
     if (protocol === 'tcp') {
-      // Plain TCP confirms "handed to the kernel" only: bytes the collector had not read when it stopped are lost,
-      // for rsyslog's omfwd as for nsm. So over TCP the collector stops on an idle connection (the outage itself,
-      // queueing and reconnecting are what is tested); the RELP run stops it in mid-stream.
+      // Plain TCP confirms what the collector's kernel acknowledged: bytes it acknowledged but had not read when it
+      // stopped are lost, for rsyslog's omfwd as for nsm. So over TCP the collector stops on an idle connection (the
+      // outage itself, queueing and reconnecting are what is tested); the RELP run stops it in mid-stream.
       writer.pause();
       const sent = writer.written();
       await waitUntil(() => allArrived(sent, fixture.tally()), 15_000, progress);

@@ -81,33 +81,9 @@ export class TimerQueue<T> {
     this.firedTarget = this.targets[0];
     const last = --this.count;
     if (last > 0) {
-      // Sift the last timer down from the root.
-      const dues = this.dues;
-      const orders = this.orders;
-      const due = dues[last];
-      const order = orders[last];
-      const kind = this.kinds[last];
-      const generation = this.generations[last];
-      const target = this.targets[last];
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= last) break;
-        const right = left + 1;
-        let child = left;
-        if (right < last && (dues[right] < dues[left] || (dues[right] === dues[left] && orders[right] < orders[left]))) {
-          child = right;
-        }
-        const cd = dues[child];
-        if (cd > due || (cd === due && orders[child] > order)) break;
-        this.move(child, i);
-        i = child;
-      }
-      dues[i] = due;
-      orders[i] = order;
-      this.kinds[i] = kind;
-      this.generations[i] = generation;
-      this.targets[i] = target;
+      // The last timer takes the root's place and sinks to where it belongs.
+      this.move(last, 0);
+      this.siftDown(0);
     }
     // Drop the reference so a removed connection is not kept alive by an emptied slot.
     this.targets[last] = undefined;

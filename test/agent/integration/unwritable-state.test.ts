@@ -11,6 +11,7 @@ import { AgentProcess, sleep, waitUntil } from './agent-process';
 import { firstArrivalOrderBreaks } from './arrival-order';
 import { NumberedLineWriter } from './numbered-line-writer';
 import { allArrived, deliveryReport, describeReport, ShippingFixture } from './shipping-fixture';
+import { mountSmallTmpfs } from '../../helpers/small-tmpfs';
 
 /**
  * What the agent may ship before its first state write has failed (the announcing write races the first batch):
@@ -77,11 +78,7 @@ describe('agent with a state file that cannot be written', function () {
   });
 
   it('a full disk under the work directory: logs the cause once, holds the file, stops promptly, then ships everything with repeats within one batch', async function () {
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', fixture.workDir], { stdio: 'ignore' });
-    } catch {
-      this.skip(); // needs root (CAP_SYS_ADMIN) to mount a tmpfs
-    }
+    mountSmallTmpfs(fixture.workDir, '512k');
     mounted = fixture.workDir;
     await fixture.startCollector();
     const conn = path.join(fixture.dir, 'conn.log');

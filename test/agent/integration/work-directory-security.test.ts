@@ -57,7 +57,7 @@ describe('the agent work directory: refused when others can write it, fixed mode
   }
 
   it('refuses a work directory owned by another non-root user (as root, where the test can chown)', function () {
-    if (process.getuid?.() !== 0) this.skip();
+    expect(process.getuid?.(), 'this test runs as root (it chowns a directory to another user)').to.equal(0);
     const work = path.join(dir, 'w-other');
     fs.mkdirSync(work, { mode: 0o700 });
     fs.chownSync(work, 4242, 4242);

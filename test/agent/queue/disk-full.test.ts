@@ -11,6 +11,7 @@ import { createLogger, MemorySink } from '../../../src/core/logger';
 import { makeTempDir, waitFor } from '../../helpers/rsyslogd-process';
 import { range } from '../transport/forward-action-fixture';
 import { PipelinedFakeTransport } from './pipelined-fake-transport';
+import { mountSmallTmpfs } from '../../helpers/small-tmpfs';
 
 const msg = (i: number): Buffer => Buffer.from(`<190>Nov 23 10:00:41 sensor1 bro_conn: line ${String(i).padStart(6, '0')}\tx`);
 const numberOf = (m: Buffer): number => Number(/line (\d+)/.exec(m.toString('latin1'))![1]);
@@ -37,11 +38,7 @@ describe('DeliveryQueue on a full disk (ENOSPC)', function () {
   it('names the cause once, holds enqueue() back, and delivers everything in order once space returns', async function () {
     const where = path.join(dir, 'mnt');
     fs.mkdirSync(where);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', where], { stdio: 'ignore' });
-    } catch {
-      this.skip(); // needs root (CAP_SYS_ADMIN) to mount a tmpfs
-    }
+    mountSmallTmpfs(where, '64k');
     mnt = where;
     const sink = new MemorySink();
     const transport = new PipelinedFakeTransport({ maxBatchesInFlight: 1, numberOf });
@@ -85,11 +82,7 @@ describe('DeliveryQueue on a full disk (ENOSPC)', function () {
   it('the collector comes back while the disk is full: delivery frees the space, each failure logged once per cause, nothing lost or repeated', async function () {
     const where = path.join(dir, 'mnt');
     fs.mkdirSync(where);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', where], { stdio: 'ignore' });
-    } catch {
-      this.skip(); // needs root (CAP_SYS_ADMIN) to mount a tmpfs
-    }
+    mountSmallTmpfs(where, '64k');
     mnt = where;
     const sink = new MemorySink();
     const transport = new PipelinedFakeTransport({ maxBatchesInFlight: 2, numberOf });

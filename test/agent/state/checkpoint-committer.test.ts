@@ -10,6 +10,7 @@ import { CheckpointCommitter, type PendingCommit } from '../../../agent/state/ch
 import { type FileCheckpoint, StateStore } from '../../../agent/state/state-store';
 import { createLogger, MemorySink, silentLogger } from '../../../src/core/logger';
 import { makeTempDir, waitFor } from '../../helpers/rsyslogd-process';
+import { mountSmallTmpfs } from '../../helpers/small-tmpfs';
 
 const identity = { dev: 1, ino: 2, fingerprint: 'ab' };
 const checkpoint = (offset: number): FileCheckpoint => ({ path: '/var/log/conn.log', identity, offset });
@@ -107,11 +108,7 @@ describe('CheckpointCommitter with a state file that cannot be written', functio
   it('a full disk (small tmpfs): ENOSPC named once, no 0-byte temp files left, resumes once space returns', async function () {
     const mnt = path.join(dir, 'mnt');
     fs.mkdirSync(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'ignore' });
-    } catch {
-      this.skip(); // needs root (CAP_SYS_ADMIN) to mount a tmpfs
-    }
+    mountSmallTmpfs(mnt, '64k');
     mounted.push(mnt);
     const filler = path.join(mnt, 'filler');
     const fd = fs.openSync(filler, 'w');

@@ -15,11 +15,21 @@ import { SensorProcess } from '../sensor/live/sensor-process';
 const CONNECTIONS = 24;
 
 /** Data rows (not `#` lines) of every file in `dir` whose name is conn.log or a rotated conn.*.log. */
+/**
+ * Every conn row in the directory. The sensor rotates while this reads: a file listed and then renamed before it was
+ * opened (ENOENT) means the listing is stale, so it is taken again (the rows are counted once, from one listing).
+ */
 function connRowsOnDisk(dir: string): string[] {
-  return fs.readdirSync(dir)
-    .filter((n) => /^conn(\..+)?\.log$/.test(n))
-    .flatMap((n) => fs.readFileSync(path.join(dir, n), 'latin1').split('\n'))
-    .filter((l) => /^\d/.test(l));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fs.readdirSync(dir)
+        .filter((n) => /^conn(\..+)?\.log$/.test(n))
+        .flatMap((n) => fs.readFileSync(path.join(dir, n), 'latin1').split('\n'))
+        .filter((l) => /^\d/.test(l));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw err;
+    }
+  }
 }
 
 describe('sensor and agent: conn.log rotated every second while the agent ships it', function () {

@@ -70,5 +70,16 @@ export const httpLog = defineLog<HttpInfo>({
     column('resp_filenames', 'vector[string]', 'File names of response bodies (not yet produced: unset).', () => undefined),
     column('resp_mime_types', 'vector[string]', 'MIME types of response bodies (not yet produced: unset).', () => undefined),
   ],
-  profiles: {},
+  profiles: {
+    // ELSA's bro_http rule (patterndb.xml from mcholste/elsa, see test/fixtures/elsa/PATTERNS.md) reads Bro 2.0-2.2's
+    // layout: trans_depth (7) before method (s0), host (s1), uri (s2), referrer (s3), user_agent (s4), then
+    // request_body_len, response_body_len (i5) and status_code (i4). Today's version and origin sit between those
+    // columns, so they go last here; the rest keeps Bro 2.2's order (its single `filename` is gone from Zeek).
+    elsa: [
+      'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'trans_depth', 'method', 'host', 'uri',
+      'referrer', 'user_agent', 'request_body_len', 'response_body_len', 'status_code', 'status_msg', 'info_code',
+      'info_msg', 'tags', 'username', 'password', 'proxied', 'orig_fuids', 'orig_filenames', 'orig_mime_types',
+      'resp_fuids', 'resp_filenames', 'resp_mime_types', 'version', 'origin',
+    ],
+  },
 });

@@ -110,6 +110,7 @@ class Direction {
   bodyLength = 0;
   inMessage = false;
   lastHeader: { name: string; value: string } | undefined;
+  /** The message's headers, names upper-cased (as Zeek's events give them). */
   headers: { name: string; value: string }[] = [];
   version = '';
   /** Content-Encoding of the current body when Zeek decompresses it, and the compressed bytes kept so far. */
@@ -163,17 +164,26 @@ export class HttpParser {
         }
         default: {
           const nl = data.indexOf(10, at);
-          const stop = nl < 0 || nl >= end ? end : nl;
-          this.appendLine(d, data, at, stop);
-          at = stop;
-          if (nl < 0 || nl >= end) return;
-          at++; // the LF
-          let len = d.lineLen;
-          if (len > 0 && d.line[len - 1] === 13) len--;
-          const line = d.line.toString('latin1', 0, len);
-          d.rawLineLength = d.lineLen + 1;
-          d.lineLen = 0;
-          d.lineOverflow = false;
+          if (nl < 0 || nl >= end) {
+            this.appendLine(d, data, at, end);
+            return;
+          }
+          let line: string;
+          if (d.lineLen === 0 && nl - at <= MAX_LINE) {
+            // The whole line is in this segment (the common case): read it in place, no copy.
+            const e = nl > at && data[nl - 1] === 13 ? nl - 1 : nl;
+            line = data.toString('latin1', at, e);
+            d.rawLineLength = nl - at + 1;
+          } else {
+            this.appendLine(d, data, at, nl);
+            let len = d.lineLen;
+            if (len > 0 && d.line[len - 1] === 13) len--;
+            line = d.line.toString('latin1', 0, len);
+            d.rawLineLength = d.lineLen + 1;
+            d.lineLen = 0;
+            d.lineOverflow = false;
+          }
+          at = nl + 1;
           this.onLine(d, line);
         }
       }
@@ -395,12 +405,13 @@ export class HttpParser {
     if (h === undefined) return;
     d.lastHeader = undefined;
     if (d.state === State.Trailers) return;
-    d.headers.push(h);
-    this.ev.header(d.isOrig, h.name.toUpperCase(), h.value);
+    const name = h.name.toUpperCase();
+    d.headers.push({ name, value: h.value });
+    this.ev.header(d.isOrig, name, h.value);
   }
 
   private header(d: Direction, name: string): string | undefined {
-    for (const h of d.headers) if (h.name.toUpperCase() === name) return h.value;
+    for (const h of d.headers) if (h.name === name) return h.value;
     return undefined;
   }
 

@@ -4,7 +4,21 @@
 
 import type { Analyzer, AnalyzerInstance, ConnectionContext, ContentMatcher } from '../registry';
 import { HttpInfo, httpLog } from './http-log';
-import { HttpEvents, HttpParser } from './http-parser';
+import type { SharedState } from '../shared-state';
+import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
+
+/** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
+const budgets = new WeakMap<SharedState, EncodedBodyBudget>();
+
+/** The budget of the run `shared` belongs to (exported for the tests that check it is bounded and given back). */
+export function budgetOf(shared: SharedState): EncodedBodyBudget {
+  let b = budgets.get(shared);
+  if (b === undefined) {
+    b = { held: 0 };
+    budgets.set(shared, b);
+  }
+  return b;
+}
 
 /** Zeek's HTTP::max_pending_requests. */
 const MAX_PENDING_REQUESTS = 100;
@@ -22,7 +36,7 @@ const PROXY_HEADERS = new Set([
 ]);
 
 export class HttpSession implements AnalyzerInstance, HttpEvents {
-  private readonly parser = new HttpParser(this);
+  private readonly parser: HttpParser;
   private readonly pending = new Map<number, HttpInfo>();
   private currentRequest = 0;
   private currentResponse = 0;
@@ -30,7 +44,9 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   private confirmed = false;
   private skipPartial: boolean | undefined;
 
-  constructor(private readonly ctx: ConnectionContext) {}
+  constructor(private readonly ctx: ConnectionContext) {
+    this.parser = new HttpParser(this, budgetOf(ctx.shared));
+  }
 
   deliverStream(isOrig: boolean, data: Buffer, offset: number, length: number): void {
     // Zeek's HTTP analyzer skips connections whose start (a SYN from either side) was not seen.

@@ -26,6 +26,15 @@ const INT64_MAX = 9223372036854775807n;
  * inflated when the message ends; a longer one is counted as sent (bounded memory over Zeek's exact figure).
  */
 export const MAX_ENCODED_BODY = 1024 * 1024;
+/**
+ * Compressed bytes kept at once by all the connections sharing one budget (one sensor run): beyond it a body is
+ * counted as sent, so many concurrent gzip bodies cannot hold more than this.
+ */
+export const MAX_ENCODED_TOTAL = 32 * 1024 * 1024;
+/** What the connections of one run hold of compressed bodies (see MAX_ENCODED_TOTAL). */
+export interface EncodedBodyBudget {
+  held: number;
+}
 /** Decompressed bytes counted at most (a decompression bomb stops here). */
 export const MAX_DECODED_BODY = 64 * 1024 * 1024;
 
@@ -132,7 +141,10 @@ export class HttpParser {
   private replyCode = 0;
   private sawFirst = { orig: false, resp: false };
 
-  constructor(private readonly ev: HttpEvents) {}
+  constructor(
+    private readonly ev: HttpEvents,
+    private readonly budget: EncodedBodyBudget = { held: 0 },
+  ) {}
 
   deliver(isOrig: boolean, data: Buffer, offset: number, length: number): void {
     const d = isOrig ? this.orig : this.resp;
@@ -221,35 +233,44 @@ export class HttpParser {
   /** The connection is over: messages still open end, the reply side first. */
   end(): void {
     for (const d of [this.resp, this.orig]) if (d.inMessage) this.messageDone(d);
+    for (const d of [this.resp, this.orig]) this.dropEncoded(d);
   }
 
   private body(d: Direction, data: Buffer, at: number, n: number): void {
     d.bodyLength += n;
     if (d.encoding === undefined) return;
-    if (d.encodedLength + n > MAX_ENCODED_BODY) {
-      d.encoding = undefined;
-      d.encoded = [];
+    if (d.encodedLength + n > MAX_ENCODED_BODY || this.budget.held + n > MAX_ENCODED_TOTAL) {
+      this.dropEncoded(d);
       return;
     }
     d.encoded.push(Buffer.from(data.subarray(at, at + n)));
     d.encodedLength += n;
+    this.budget.held += n;
+  }
+
+  /** Gives the kept compressed bytes back to the budget; the body is counted as sent from here on. */
+  private dropEncoded(d: Direction): void {
+    this.budget.held -= d.encodedLength;
+    d.encoding = undefined;
+    d.encoded = [];
+    d.encodedLength = 0;
   }
 
   /** The decompressed size of the kept body, as Zeek's HTTP analyzer counts an encoded entity; -1 if undecodable. */
   private decodedLength(d: Direction): number {
     const body = Buffer.concat(d.encoded);
     const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: MAX_DECODED_BODY };
-    const tries: ((b: Buffer) => Buffer)[] = d.encoding === 'gzip'
-      ? [(b) => zlib.gunzipSync(b, opts), (b) => zlib.inflateSync(b, opts)]
-      : [(b) => zlib.inflateSync(b, opts), (b) => zlib.inflateRawSync(b, opts)];
-    for (const t of tries) {
-      try {
-        return t(body).length;
-      } catch {
-        // not this framing (e.g. deflate without its zlib header): try the next
-      }
+    // The framing from the first bytes (gzip magic, zlib header check), not from a failed try: a throw costs.
+    const gzip = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+    const zlibHeader = body.length >= 2 && (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0;
+    try {
+      if (gzip) return zlib.gunzipSync(body, opts).length;
+      // `deflate` is zlib-wrapped by the RFC; servers that send it raw are common, and Zeek reads both.
+      if (zlibHeader) return zlib.inflateSync(body, opts).length;
+      return zlib.inflateRawSync(body, opts).length;
+    } catch {
+      return -1;
     }
-    return -1;
   }
 
   private appendLine(d: Direction, data: Buffer, from: number, to: number): void {
@@ -418,9 +439,8 @@ export class HttpParser {
   /** Decides how the body is delimited (RFC 9112 6.3, with Zeek's weirds for the ambiguous cases). */
   private headersDone(d: Direction): void {
     const ce = this.header(d, 'CONTENT-ENCODING')?.toLowerCase();
+    this.dropEncoded(d);
     d.encoding = ce === 'gzip' || ce === 'x-gzip' ? 'gzip' : ce === 'deflate' ? 'deflate' : undefined;
-    d.encoded = [];
-    d.encodedLength = 0;
     const te = this.header(d, 'TRANSFER-ENCODING');
     const clText = this.header(d, 'CONTENT-LENGTH');
     let chunked = false;
@@ -501,9 +521,7 @@ export class HttpParser {
       const decoded = this.decodedLength(d);
       if (decoded >= 0) n = decoded;
     }
-    d.encoding = undefined;
-    d.encoded = [];
-    d.encodedLength = 0;
+    this.dropEncoded(d);
     d.bodyLength = 0;
     this.ev.messageDone(d.isOrig, n);
   }

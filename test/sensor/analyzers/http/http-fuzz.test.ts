@@ -5,7 +5,11 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { HttpSession } from '../../../../sensor/analyzers/http/http-analyzer';
+import * as crypto from 'crypto';
+import * as zlib from 'zlib';
+import { budgetOf, HttpSession } from '../../../../sensor/analyzers/http/http-analyzer';
+import { MAX_ENCODED_TOTAL } from '../../../../sensor/analyzers/http/http-parser';
+import { SharedState } from '../../../../sensor/analyzers/shared-state';
 import { AnalyzerRegistry } from '../../../../sensor/analyzers/registry';
 import { ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from '../../../../sensor/flows/likely-server-ports';
 import { trackCapture } from '../../flows/zeek-case-runner';
@@ -132,5 +136,34 @@ describe('HTTP analyzer fuzzing (mutated real traffic)', () => {
     s.deliverStream(true, rest, 0, rest.length);
     s.end();
     expect(ctx.rows).to.have.length(1);
+  });
+
+  it('holds at most MAX_ENCODED_TOTAL of compressed bodies over all connections, and gives it back when they end', () => {
+    const shared = new SharedState();
+    const body = zlib.gzipSync(crypto.randomBytes(900 * 1024));
+    const sessions: { s: HttpSession; rows: unknown[] }[] = [];
+    let peak = 0;
+    for (let i = 0; i < 50; i++) {
+      const ctx = { ...recordingContext({ proto: 'tcp', respPort: 80 }), shared };
+      const s = new HttpSession(ctx);
+      const req = Buffer.from('GET /z HTTP/1.1\r\nHost: h\r\n\r\n');
+      s.deliverStream(true, req, 0, req.length);
+      const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`);
+      s.deliverStream(false, head, 0, head.length);
+      s.deliverStream(false, body, 0, body.length - 1); // all but the last byte: the body stays open
+      peak = Math.max(peak, budgetOf(shared).held);
+      sessions.push({ s, rows: ctx.rows });
+    }
+    expect(peak).to.be.at.most(MAX_ENCODED_TOTAL);
+    expect(peak).to.be.above(MAX_ENCODED_TOTAL / 2);
+    for (const { s } of sessions) {
+      s.deliverStream(false, body, body.length - 1, 1);
+      s.end();
+    }
+    expect(budgetOf(shared).held).to.equal(0);
+    // Bodies kept whole are counted decompressed (900 KiB), the ones past the budget as sent.
+    const lens = sessions.map(({ rows }) => (rows[0] as { responseBodyLen: number }).responseBodyLen);
+    expect(lens[0]).to.equal(900 * 1024);
+    expect(lens[49]).to.equal(body.length);
   });
 });

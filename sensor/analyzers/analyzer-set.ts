@@ -3,6 +3,7 @@
 // run goes on), protocol violations detach, and content signatures attach analyzers on any port (Zeek's DPD).
 
 import type { LogSchema } from '../logs/log-schema';
+import { CONTENT_DETECTION_BUFFER } from './registry';
 import type { Analyzer, AnalyzerInstance, AnalyzerTransport, ConnectionContext } from './registry';
 import type { SharedState } from './shared-state';
 
@@ -16,6 +17,8 @@ export interface AnalyzedConnection {
   readonly respPort: number;
   readonly networkTime: number;
   readonly services: string[];
+  /** Zeek's history string (TCP: which SYNs were seen); optional for connections that keep none. */
+  readonly history?: string;
   weird(name: string, addl?: string, source?: string): void;
   /** Adds `code` to the history the first time `mask` is seen (Zeek's CheckHistory). */
   checkHistory(mask: number, code: string): boolean;
@@ -53,6 +56,10 @@ class Attached implements ConnectionContext {
   get respAddr(): string { return this.conn.respAddr; }
   get respPort(): number { return this.conn.respPort; }
   get networkTime(): number { return this.conn.networkTime; }
+  get partial(): boolean | undefined {
+    const h = this.conn.history;
+    return h === undefined || this.conn.proto !== 'tcp' ? undefined : !/[SH]/i.test(h);
+  }
   // Exact: a capture time in seconds with 6 decimals is within a quarter microsecond of its double.
   get networkTimeMicros(): number { return Math.round(this.conn.networkTime * 1e6); }
 
@@ -102,6 +109,11 @@ export class AnalyzerSet {
   /** Content-detected analyzers not yet tried, and which directions have had their first payload looked at. */
   private candidates: readonly Analyzer[];
   private directionsTried = 0;
+  /**
+   * Per direction (0 originator, 1 responder), the stream's first bytes while a matcher asked for more (TCP only):
+   * bounded by CONTENT_DETECTION_BUFFER, dropped once detection is decided.
+   */
+  private readonly prefix: (Buffer | undefined)[] = [undefined, undefined];
 
   constructor(
     private readonly conn: AnalyzedConnection,
@@ -205,28 +217,74 @@ export class AnalyzerSet {
     return a;
   }
 
-  /** First payload of a direction: attach every candidate whose signature matches it. */
+  /**
+   * Start of a direction: attach every candidate whose signature matches it. A matcher that needs more bytes (TCP) is
+   * asked again with the direction's first bytes so far, up to CONTENT_DETECTION_BUFFER; an analyzer attached then
+   * first gets the bytes of both directions seen before this payload.
+   */
   private detect(isOrig: boolean, data: Buffer, offset: number, length: number): void {
     const bit = isOrig ? 1 : 2;
     if ((this.directionsTried & bit) !== 0 || length === 0) return;
-    this.directionsTried |= bit;
     const proto: AnalyzerTransport = this.conn.proto === 'udp' ? 'udp' : 'tcp';
+    const dir = isOrig ? 0 : 1;
+    const before = this.prefix[dir];
+    let buf = data;
+    let off = offset;
+    let len = length;
+    if (before !== undefined) {
+      buf = Buffer.concat([before, data.subarray(offset, offset + Math.min(length, CONTENT_DETECTION_BUFFER - before.length))]);
+      off = 0;
+      len = buf.length;
+    }
     const left: Analyzer[] = [];
+    let undecided = false;
     for (const analyzer of this.candidates) {
-      let hit = false;
+      let hit: boolean | undefined = false;
+      let wantsMore = false;
       for (const m of analyzer.detect ?? []) {
         if (m.proto !== proto) continue;
         try {
-          hit = m.matches(isOrig, data, offset, length);
+          hit = m.matches(isOrig, buf, off, len);
         } catch (err) {
+          hit = false;
           this.conn.weird(ANALYZER_FAILED_WEIRD, `${analyzer.name}: ${messageOf(err)}`, analyzer.name);
         }
-        if (hit) break;
+        if (hit === true) break;
+        if (hit === undefined) wantsMore = true;
       }
-      if (hit) this.attach(analyzer);
-      else left.push(analyzer);
+      if (hit === true) {
+        const a = this.attach(analyzer);
+        if (a !== undefined) this.replay(a, isOrig, before);
+      } else {
+        left.push(analyzer);
+        if (wantsMore) undecided = true;
+      }
     }
-    this.candidates = this.directionsTried === 3 ? [] : left;
+    if (undecided && proto === 'tcp' && len < CONTENT_DETECTION_BUFFER) {
+      this.prefix[dir] = Buffer.from(buf.subarray(off, off + len));
+    } else {
+      this.directionsTried |= bit;
+      this.prefix[dir] = undefined;
+    }
+    if (this.directionsTried === 3) {
+      this.candidates = [];
+      this.prefix[0] = this.prefix[1] = undefined;
+    } else {
+      this.candidates = left;
+    }
+  }
+
+  /** An analyzer attached by content gets what was seen before the payload that matched: the other side, then this. */
+  private replay(a: Attached, isOrig: boolean, before: Buffer | undefined): void {
+    const other = this.prefix[isOrig ? 1 : 0];
+    const deliver = a.instance.deliverStream;
+    if (deliver === undefined) return;
+    try {
+      if (other !== undefined) deliver.call(a.instance, !isOrig, other, 0, other.length);
+      if (before !== undefined && !a.removed) deliver.call(a.instance, isOrig, before, 0, before.length);
+    } catch (err) {
+      this.failed(a, err);
+    }
   }
 
   private failed(a: Attached, err: unknown): void {

@@ -41,6 +41,11 @@ export interface ConnectionContext {
   flipRoles(): void;
   /** Cross-connection state shared by every analyzer of the run (expiry on network time, end-of-input hooks). */
   readonly shared: SharedState;
+  /**
+   * Zeek's TCP IsPartial: no SYN was seen from either side (the capture started mid-connection). Zeek's line-based
+   * analyzers (HTTP) skip such connections. Undefined where the connection does not say.
+   */
+  readonly partial?: boolean;
 }
 
 /** One analyzer attached to one connection. Every method is optional; `isOrig` is from the originator's view. */
@@ -61,13 +66,18 @@ export interface AnalyzerInstance {
 }
 
 /**
- * Protocol detection by content (Zeek's DPD signatures): tried on the first payload of each direction of every
- * connection of its transport, on any port; a match attaches the analyzer from that payload on.
+ * Protocol detection by content (Zeek's DPD signatures): tried on the start of each direction of every connection of
+ * its transport, on any port; a match attaches the analyzer, which first gets the bytes already seen (the start of
+ * the stream, as Zeek's DPD buffer replays them). `undefined` means "not enough bytes yet": the matcher is asked again
+ * with the stream's first bytes so far (up to CONTENT_DETECTION_BUFFER), as a stream signature split over segments.
  */
 export interface ContentMatcher {
   readonly proto: AnalyzerTransport;
-  matches(isOrig: boolean, data: Buffer, offset: number, length: number): boolean;
+  matches(isOrig: boolean, data: Buffer, offset: number, length: number): boolean | undefined;
 }
+
+/** Bytes of each direction kept for content detection while a matcher needs more (Zeek's dpd_buffer_size). */
+export const CONTENT_DETECTION_BUFFER = 1024;
 
 export interface Analyzer {
   /** Zeek's analyzer name (`DNS`); `--disable-analyzer` takes it in any case. */

@@ -3,9 +3,10 @@
 
 import { ZEEK_DEFAULT_LIKELY_SERVER_PORTS } from '../flows/likely-server-ports';
 import { dnsAnalyzer } from './dns/dns-analyzer';
+import { httpAnalyzer } from './http/http-analyzer';
 import { Analyzer, AnalyzerRegistry } from './registry';
 
-export const SHIPPED_ANALYZERS: readonly Analyzer[] = [dnsAnalyzer];
+export const SHIPPED_ANALYZERS: readonly Analyzer[] = [dnsAnalyzer, httpAnalyzer];
 
 /** An analyzer name `--disable-analyzer` does not know. */
 export class UnknownAnalyzerError extends Error {}

@@ -15,6 +15,7 @@ export type ZeekType =
   | 'enum'
   | 'bool'
   | 'set[string]'
+  | 'set[enum]'
   | 'vector[string]'
   | 'vector[interval]';
 
@@ -35,6 +36,7 @@ export interface ZeekValueOf {
   enum: string;
   bool: boolean;
   'set[string]': readonly string[];
+  'set[enum]': readonly string[];
   'vector[string]': readonly string[];
   /** Seconds, each rendered as an `interval`. */
   'vector[interval]': readonly number[];

@@ -183,6 +183,7 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
       case 'enum':
         return this.formatString(String(v), undefined);
       case 'set[string]':
+      case 'set[enum]':
       case 'vector[string]': {
         const items = v as readonly string[];
         if (items.length === 0) return seps.emptyField;

@@ -97,6 +97,7 @@ function formatJsonValue(type: ZeekType, v: unknown): string {
     case 'enum':
       return jsonStringLiteral(toByteString(String(v)));
     case 'set[string]':
+    case 'set[enum]':
     case 'vector[string]':
       return '[' + (v as readonly string[]).map((s) => jsonStringLiteral(toByteString(String(s)))).join(',') + ']';
     case 'vector[interval]':

@@ -29,6 +29,7 @@ describe('nsm sensor analyzer options', () => {
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines.map((l) => l.split('\t')[0])).to.deep.equal(SHIPPED_ANALYZERS.map((a) => a.name));
     expect(lines).to.include('DNS\tports 53/udp,53/tcp,137/udp,5353/udp,5355/udp\tcontent -\t' + (SHIPPED_ANALYZERS[0].description ?? ''));
+    expect(lines).to.include('HTTP\tports 80/tcp,81/tcp,631/tcp,1080/tcp,3128/tcp,8000/tcp,8080/tcp,8888/tcp\tcontent tcp\t' + (SHIPPED_ANALYZERS[1].description ?? ''));
   });
 
   it('runs DNS by default; --disable-analyzer dns (any case, repeatable) turns it off', () => {
@@ -50,7 +51,7 @@ describe('nsm sensor analyzer options', () => {
     expect(r.status).to.not.equal(0);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines, r.stderr).to.have.length(1);
-    expect(lines[0]).to.match(/--disable-analyzer: unknown analyzer NOSUCH \(shipped: DNS\)$/);
+    expect(lines[0]).to.match(/--disable-analyzer: unknown analyzer NOSUCH \(shipped: DNS, HTTP\)$/);
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
   });
 });

@@ -86,6 +86,43 @@ describe('Zeek conformance', () => {
     expect(formatReport(results)).to.match(/default-script cases, dns\.log: 6 cases, rows expected 9, produced 9, matched 9/);
   });
 
+  it('matches Zeek on every http.log row of the 41 cases with one, and on >= 99 % of fields (files columns aside)', () => {
+    // File analysis (fuids, file names, MIME types) is not built: those columns are written unset and not scored here.
+    const FILE_COLUMNS = ['orig_fuids', 'orig_filenames', 'orig_mime_types', 'resp_fuids', 'resp_filenames', 'resp_mime_types'];
+    const httpCases = results.filter((r) => r.logs.some((l) => l.log === 'http.log'));
+    expect(httpCases).to.have.length(41);
+    let fields = 0;
+    let matched = 0;
+    let rows = 0;
+    const differing: string[] = [];
+    const extraRows: string[] = [];
+    for (const r of httpCases) {
+      const c = r.logs.find((l) => l.log === 'http.log');
+      if (!c) continue;
+      expect(c.matchedRows, `${r.name}: rows matched`).to.equal(c.expectedRows);
+      if (c.producedRows !== c.expectedRows) extraRows.push(`${r.name} ${c.producedRows}/${c.expectedRows}`);
+      expect(c.missingColumns, r.name).to.deep.equal([]);
+      rows += c.expectedRows;
+      for (const [name, s] of c.columns) {
+        if (FILE_COLUMNS.includes(name)) continue;
+        fields += s.total;
+        matched += s.matched;
+        if (s.matched !== s.total) differing.push(`${r.name} ${name} ${s.matched}/${s.total}`);
+      }
+    }
+    expect(rows).to.equal(119);
+    // One row more than Zeek: the 400 reply to a garbage line after a finished transaction, which Zeek does not log.
+    expect(extraRows).to.deep.equal(['http-http-11-request-then-cruft 2/1']);
+    // What differs today, named so that a new difference (or a fixed one) shows up here: the password Zeek captures
+    // only with a redef the case sets, and one HTTP/0.9 reply body Zeek counts two bytes shorter.
+    expect(differing).to.deep.equal([
+      'http-http-basic-auth-colon password 0/1',
+      'http-http-methods response_body_len 48/49',
+    ]);
+    expect(matched / fields).to.be.at.least(0.99);
+    expect(formatReport(results)).to.match(/default-script cases, http\.log: 6 cases, rows expected 6, produced 6, matched 6/);
+  });
+
   it('the comparison catches a changed value, a missing row and masked timestamps', () => {
     const expected = readZeekLog(path.join(ZEEK_CASES_DIR, 'core-q-in-q', 'expected-conn.log'));
     const same = compareLog('conn.log', expected, expected);

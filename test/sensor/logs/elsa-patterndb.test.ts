@@ -34,6 +34,11 @@ const ELSA_FIELD_TO_COLUMN: Record<string, Record<string, string>> = {
     srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', proto: 'proto', hostname: 'query',
     answer: 'answers',
   },
+  BRO_HTTP: {
+    srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', status_code: 'status_code',
+    content_length: 'response_body_len', method: 'method', site: 'host', uri: 'uri', referer: 'referrer',
+    user_agent: 'user_agent',
+  },
   BRO_WEIRD: {
     eventid: 'uid', srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', name: 'name',
   },
@@ -115,7 +120,7 @@ describe('elsa profile through ELSA pdbtool', function () {
     expect(fs.existsSync(PDBTOOL), `pdbtool missing at ${PDBTOOL} (see test/fixtures/elsa/README.md)`).to.equal(true);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-elsa-'));
     patterndb = path.join(tmp, 'bro.xml');
-    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns']));
+    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns', 'bro_http']));
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -163,6 +168,28 @@ describe('elsa profile through ELSA pdbtool', function () {
       rows += checkRows(table, 'bro_dns', 'BRO_DNS');
     }
     expect(rows).to.be.greaterThan(15);
+  });
+
+  it('classifies http.log rows as BRO_HTTP with id, method, host, uri, referrer, user agent, length and status in their slots', async () => {
+    let rows = 0;
+    for (const pcap of [path.join(FIXTURES, 'http-curl-keepalive.pcap'),
+      path.join(ZEEK_CASES_DIR, 'http-http-pipelining', 'pipelined-requests.pcap'),
+      path.join(ZEEK_CASES_DIR, 'http-http-09', 'http_09.pcap')]) {
+      const dir = path.join(tmp, 'http-' + path.basename(pcap));
+      await sensorLogs(pcap, 'elsa', dir, true);
+      // Rows with a referrer, a user agent with spaces, unset host and status (HTTP/0.9), and keep-alive depths.
+      rows += checkRows(readZeekLog(path.join(dir, 'http.log')), 'bro_http', 'BRO_HTTP');
+    }
+    expect(rows).to.be.greaterThan(14);
+  });
+
+  it("shows why http.log's elsa layout differs: today's zeek columns put version into ELSA's user agent slot", async () => {
+    const dir = path.join(tmp, 'http-zeek');
+    await sensorLogs(path.join(FIXTURES, 'http-curl-keepalive.pcap'), 'zeek', dir, true);
+    const table = readZeekLog(path.join(dir, 'http.log'));
+    const parsed = pdbMatch(patterndb, 'bro_http', elsaRewrite(table.lines[0]));
+    expect(parsed.get('s4')).to.equal('1.1');
+    expect(parsed.get('i4')).to.not.equal(table.rows[0].get('status_code'));
   });
 
   it("shows why dns.log's elsa layout differs: today's zeek columns put rejected and opcode into ELSA's answer slot", async () => {

@@ -1,0 +1,224 @@
+// The HTTP analyzer: TCP stream bytes into the parser, and http.log rows out, pairing requests with replies the way
+// Zeek's base/protocols/http/main.zeek does (pending transactions by request/response counters, 1xx replies kept on
+// the same row, rows written when the reply is done, the rest when the connection ends).
+
+import type { Analyzer, AnalyzerInstance, ConnectionContext, ContentMatcher } from '../registry';
+import { HttpInfo, httpLog } from './http-log';
+import type { SharedState } from '../shared-state';
+import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
+
+/** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
+const budgets = new WeakMap<SharedState, EncodedBodyBudget>();
+
+/** The budget of the run `shared` belongs to (exported for the tests that check it is bounded and given back). */
+export function budgetOf(shared: SharedState): EncodedBodyBudget {
+  let b = budgets.get(shared);
+  if (b === undefined) {
+    b = { held: 0 };
+    budgets.set(shared, b);
+  }
+  return b;
+}
+
+/** Zeek's HTTP::max_pending_requests. */
+const MAX_PENDING_REQUESTS = 100;
+
+/** Zeek's HTTP::http_methods (a method outside it is an unknown_HTTP_method weird). */
+const HTTP_METHODS = new Set([
+  'GET', 'POST', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE', 'CONNECT', 'BCOPY', 'BDELETE', 'BMOVE', 'BPROPFIND',
+  'BPROPPATCH', 'COPY', 'LOCK', 'MKCOL', 'MOVE', 'NOTIFY', 'POLL', 'PROPFIND', 'PROPPATCH', 'SEARCH', 'SUBSCRIBE',
+  'UNLOCK', 'UNSUBSCRIBE', 'X-MS-ENUMATTS', 'PATCH', 'QUERY',
+]);
+
+/** Zeek's HTTP::proxy_headers. */
+const PROXY_HEADERS = new Set([
+  'FORWARDED', 'X-FORWARDED-FOR', 'X-FORWARDED-FROM', 'CLIENT-IP', 'VIA', 'XROXY-CONNECTION', 'PROXY-CONNECTION',
+]);
+
+export class HttpSession implements AnalyzerInstance, HttpEvents {
+  private readonly parser: HttpParser;
+  private readonly pending = new Map<number, HttpInfo>();
+  private currentRequest = 0;
+  private currentResponse = 0;
+  private transDepth = 0;
+  private confirmed = false;
+  private skipPartial: boolean | undefined;
+
+  constructor(private readonly ctx: ConnectionContext) {
+    this.parser = new HttpParser(this, budgetOf(ctx.shared));
+  }
+
+  deliverStream(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    // Zeek's HTTP analyzer skips connections whose start (a SYN from either side) was not seen.
+    if (this.skipPartial === undefined) this.skipPartial = this.ctx.partial === true;
+    if (this.skipPartial) return;
+    this.parser.deliver(isOrig, data, offset, length);
+  }
+
+  deliverGap(isOrig: boolean, length: number): void {
+    this.parser.gap(isOrig, length);
+  }
+
+  endOfStream(isOrig: boolean): void {
+    this.parser.endOfStream(isOrig);
+  }
+
+  /** main.zeek's finalize_http: every pending transaction is written (index 0 never is). */
+  end(): void {
+    this.parser.end();
+    // Zeek walks its table in hash order; for the small counts of the Zeek cases that is newest first.
+    const keys = [...this.pending.keys()].filter((k) => k !== 0).sort((a, b) => b - a);
+    for (const k of keys) this.ctx.log(httpLog, this.pending.get(k) as HttpInfo);
+    this.pending.clear();
+  }
+
+  /** Transactions waiting for their reply (bounded by Zeek's max_pending_requests). */
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  // HttpEvents: what main.zeek does with each event.
+
+  request(method: string, uri: string, _version: string): void {
+    this.confirm();
+    if (this.currentRequest < this.currentResponse) {
+      this.ctx.weird('HTTP_response_before_request');
+      this.currentRequest = this.currentResponse;
+    }
+    if (this.pending.size > MAX_PENDING_REQUESTS) {
+      this.ctx.weird('HTTP_excessive_pipelining');
+      if (this.currentResponse === 0) this.currentResponse++;
+      while (this.currentResponse < this.currentRequest) {
+        const info = this.pending.get(this.currentResponse);
+        if (info !== undefined) {
+          this.ctx.log(httpLog, info);
+          this.pending.delete(this.currentResponse);
+        }
+        this.currentResponse++;
+      }
+    }
+    this.currentRequest++;
+    const info = this.state(true);
+    info.method = method;
+    info.uri = uri;
+    if (!HTTP_METHODS.has(method)) this.ctx.weird('unknown_HTTP_method', method);
+  }
+
+  reply(version: string, code: number, reason: string): void {
+    this.confirm();
+    const current = this.pending.get(this.currentResponse);
+    if (current === undefined || (current.statusCode !== undefined && !(current.statusCode >= 100 && current.statusCode <= 199))) {
+      this.currentResponse++;
+    }
+    const info = this.state(false);
+    info.statusCode = code;
+    info.statusMsg = reason;
+    info.version = version;
+    if (code >= 100 && code <= 199) {
+      info.infoCode = code;
+      info.infoMsg = reason;
+    }
+  }
+
+  header(isOrig: boolean, name: string, value: string): void {
+    const info = this.state(isOrig);
+    if (!isOrig) return;
+    if (name === 'REFERER') info.referrer = value;
+    else if (name === 'HOST') info.host = value;
+    else if (name === 'ORIGIN') info.origin = value;
+    else if (name === 'USER-AGENT') info.userAgent = value;
+    else if (PROXY_HEADERS.has(name)) {
+      const entry = `${name} -> ${value}`;
+      const set = (info.proxied ??= []);
+      if (!set.includes(entry)) set.push(entry);
+    } else if (name === 'AUTHORIZATION' || name === 'PROXY-AUTHORIZATION') {
+      if (/^basic /i.test(value)) {
+        const userpass = Buffer.from(value.replace(/^basic[ \t]+/i, ''), 'base64').toString('latin1');
+        const colon = userpass.indexOf(':');
+        // Zeek's default_capture_password is off: the password column stays unset.
+        if (colon >= 0) info.username = userpass.slice(0, colon);
+        else info.username = `<problem-decoding> (${value})`;
+      }
+    }
+  }
+
+  messageDone(isOrig: boolean, bodyLength: number): void {
+    const info = this.state(isOrig);
+    if (isOrig) {
+      info.requestBodyLen = bodyLength;
+      return;
+    }
+    info.responseBodyLen = bodyLength;
+    // A 1xx reply is followed by the real one: the row waits for it.
+    if (info.statusCode !== undefined && info.statusCode >= 100 && info.statusCode <= 199) return;
+    this.ctx.log(httpLog, info);
+    this.pending.delete(this.currentResponse);
+  }
+
+  weird(name: string, addl?: string): void {
+    this.ctx.weird(name, addl);
+  }
+
+  notHttp(reason: string): void {
+    // Only before the analyzer confirmed: once it has, a malformed message is a weird and parsing goes on, as Zeek's
+    // HTTP analyzer does without the DPD script (the Zeek cases run with -b).
+    if (!this.confirmed) this.ctx.violation(reason);
+  }
+
+  private confirm(): void {
+    if (this.confirmed) return;
+    this.confirmed = true;
+    this.ctx.confirmService('http');
+  }
+
+  /** main.zeek's set_state: the row of the current request or response, created on first use. */
+  private state(isOrig: boolean): HttpInfo {
+    const key = isOrig ? this.currentRequest : this.currentResponse;
+    let info = this.pending.get(key);
+    if (info === undefined) {
+      const c = this.ctx;
+      info = {
+        tsMicros: c.networkTimeMicros, uid: c.uid, origAddr: c.origAddr, origPort: c.origPort, respAddr: c.respAddr,
+        respPort: c.respPort, transDepth: ++this.transDepth, requestBodyLen: 0, responseBodyLen: 0,
+      };
+      this.pending.set(key, info);
+    }
+    return info;
+  }
+}
+
+/** Request methods our content signature accepts at the start of the originator's stream. */
+const DETECT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PATCH', 'QUERY', 'PROPFIND'];
+
+/**
+ * Zeek's dpd_http_client signature (`^[[:space:]]*(GET|HEAD|POST)[[:space:]]*`, with the other common methods):
+ * leading whitespace, a method and a blank at the start of the originator's stream. Undefined while the bytes so far
+ * are a prefix of such a start (a request split over segments); false as soon as they cannot be.
+ */
+export const httpClientSignature: ContentMatcher = {
+  proto: 'tcp',
+  matches(isOrig, data, offset, length) {
+    if (!isOrig) return false;
+    let i = offset;
+    const end = offset + Math.min(length, 64);
+    while (i < end && (data[i] === 32 || data[i] === 9 || data[i] === 13 || data[i] === 10)) i++;
+    if (i === end) return length >= 64 ? false : undefined;
+    const text = data.toString('latin1', i, end);
+    for (const m of DETECT_METHODS) {
+      if (text.length > m.length) {
+        if (text.startsWith(m) && (text.charCodeAt(m.length) === 32 || text.charCodeAt(m.length) === 9)) return true;
+      } else if (m.startsWith(text)) {
+        return undefined;
+      }
+    }
+    return false;
+  },
+};
+
+export const httpAnalyzer: Analyzer = {
+  name: 'HTTP',
+  description: 'HTTP/1.x: http.log (request/response pairs, pipelining, chunked and close-delimited bodies)',
+  ports: [80, 81, 631, 1080, 3128, 8000, 8080, 8888].map((port) => ({ proto: 'tcp' as const, port })),
+  detect: [httpClientSignature],
+  create: (ctx) => new HttpSession(ctx),
+};

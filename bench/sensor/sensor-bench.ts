@@ -39,7 +39,7 @@ const PHASE_LABELS: Record<string, string> = {
   read: 'nsm capture reader, a no-op per packet',
   decode: 'floor: read + decode every packet',
   lookup: 'floor: decode + find and count its flow',
-  pipeline: 'nsm sensor: every analyzer, all logs (elsa)',
+  pipeline: 'nsm sensor: all analyzers, logs (elsa)',
   'conn-only': 'nsm sensor, no analyzer: conn + weird',
 };
 

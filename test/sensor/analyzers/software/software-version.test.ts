@@ -1,0 +1,68 @@
+// Software::parse as Zeek runs it, on Zeek's own table of strings (zeek-version-parsing-cases.ts), plus
+// cmp_versions and software_fmt_version, and the Zeek string built-ins the parser is written with.
+
+import { expect } from 'chai';
+import {
+  cmpVersions, formatVersion, parseSoftwareVersion, SoftwareVersion,
+} from '../../../../sensor/analyzers/software/software-version';
+import { zeekSplit, zeekSplitAll, zeekUnescapeUri } from '../../../../sensor/analyzers/software/zeek-strings';
+import { ZEEK_VERSION_PARSING_CASES } from './zeek-version-parsing-cases';
+
+describe('software version parsing (Zeek Software::parse)', () => {
+  it("gives Zeek's name and version for each of the 60 strings of Zeek's version-parsing test", () => {
+    expect(ZEEK_VERSION_PARSING_CASES).to.have.length(60);
+    const failures: string[] = [];
+    for (const [input, name, version] of ZEEK_VERSION_PARSING_CASES) {
+      const got = parseSoftwareVersion(input);
+      if (got.name !== name || got.unparsedVersion !== input || cmpVersions(got.version, version) !== 0) {
+        failures.push(`${input}: got ${got.name} ${JSON.stringify(got.version)}, Zeek: ${name} ${JSON.stringify(version)}`);
+      }
+      // cmp_versions 0 means every part set alike: the records are the same.
+      if (got.name === name) expect(got.version, input).to.deep.equal(version);
+    }
+    expect(failures, failures.join('\n')).to.deep.equal([]);
+  });
+
+  it('parses the Java user agents of the seed (old and new) and a curl one', () => {
+    expect(parseSoftwareVersion('Java/1.7.0_09')).to.deep.equal({
+      name: 'Java', version: { major: 1, minor: 7, minor2: 0, minor3: 9 }, unparsedVersion: 'Java/1.7.0_09',
+    });
+    expect(parseSoftwareVersion('Java/1.8.0_402').version).to.deep.equal({ major: 1, minor: 8, minor2: 0, minor3: 402 });
+    expect(parseSoftwareVersion('curl/7.88.1')).to.deep.include({ name: 'curl', version: { major: 7, minor: 88, minor2: 1 } });
+    // A Mozilla-style agent naming Java (applets): parse_mozilla's last branch.
+    expect(parseSoftwareVersion('Mozilla/4.0 (Windows XP 5.1) Java/1.6.0_20').version)
+      .to.deep.equal({ major: 1, minor: 6, minor2: 0, minor3: 20 });
+  });
+
+  it('keeps the Zeek fallbacks: no version, and a string that is no software at all', () => {
+    expect(parseSoftwareVersion('nginx')).to.deep.equal({ name: 'nginx', version: {}, unparsedVersion: 'nginx' });
+    expect(parseSoftwareVersion('Mozilla/5.0 (X11) Gecko').name).to.equal('<unknown browser>');
+    expect(parseSoftwareVersion('').name).to.equal('');
+  });
+
+  it('compares versions as cmp_versions does: a set part beats an unset one, addl compared last', () => {
+    const v = (o: SoftwareVersion): SoftwareVersion => o;
+    expect(cmpVersions(v({ major: 1, minor: 7, minor2: 0, minor3: 9 }), v({ major: 1, minor: 7, minor2: 0, minor3: 10 }))).to.equal(-1);
+    expect(cmpVersions(v({ major: 1, minor: 7, minor2: 0, minor3: 11 }), v({ major: 1, minor: 7, minor2: 0, minor3: 10 }))).to.equal(1);
+    expect(cmpVersions(v({ major: 1, minor: 7 }), v({ major: 1, minor: 7, minor2: 0 }))).to.equal(-1);
+    expect(cmpVersions(v({ major: 2, addl: 'b' }), v({ major: 2, addl: 'a' }))).to.equal(1);
+    expect(cmpVersions(v({}), v({}))).to.equal(0);
+    expect(formatVersion({ major: 1, minor: 7, minor2: 0, minor3: 9 })).to.equal('1.7.0.9');
+    expect(formatVersion({ minor: 2, addl: 'rc1' })).to.equal('0.2-rc1');
+  });
+
+  it("splits as Zeek's split_string_n: separators kept, the rest after the last one, a trailing empty part", () => {
+    expect(zeekSplit('a1b22c', /[0-9]+/, true, 1)).to.deep.equal(['a', '1', 'b22c']);
+    expect(zeekSplit('1.2.3.4.5', /\./, false, 3)).to.deep.equal(['1', '2', '3', '4.5']);
+    expect(zeekSplitAll('a/b/', /\//)).to.deep.equal(['a', '/', 'b', '/', '']);
+    expect(zeekSplit('abc', /x/, true, 1)).to.deep.equal(['abc']);
+  });
+
+  it("decodes %-escapes as Zeek's unescape_URI: %XX, %uXXXX, a doubled %, and what it leaves alone", () => {
+    expect(zeekUnescapeUri('a%20b')).to.equal('a b');
+    expect(zeekUnescapeUri('%u00e9%u20AC')).to.equal('\xe9\x20\xac');
+    expect(zeekUnescapeUri('%%41')).to.equal('A');
+    expect(zeekUnescapeUri('%zz%')).to.equal('%zz%');
+    expect(zeekUnescapeUri('x%4')).to.equal('x%4');
+  });
+});

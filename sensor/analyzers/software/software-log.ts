@@ -36,11 +36,12 @@ export const softwareLog = defineLog<SoftwareInfo>({
     column('unparsed_version', 'string', 'The string the version was parsed from.', (r) => r.unparsedVersion),
   ],
   profiles: {
-    // ELSA's bro_software rule (test/fixtures/elsa/PATTERNS.md) reads Bro 2.1's layout, which had no minor3: its
-    // unparsed_version slot (s2) is the column after version.addl and must end at a TAB, so minor3 goes last.
+    // ELSA's bro_software rule (test/fixtures/elsa/PATTERNS.md) reads Bro 2.1's layout, which had no minor3, and its
+    // last slot (s2, the product) takes the rest of the line: any column after unparsed_version would land in it, so
+    // this profile writes Bro 2.1's ten columns and leaves minor3 out (unparsed_version still carries it).
     elsa: [
       'ts', 'host', 'host_p', 'software_type', 'name', 'version.major', 'version.minor', 'version.minor2', 'version.addl',
-      'unparsed_version', 'version.minor3',
+      'unparsed_version',
     ],
   },
 });

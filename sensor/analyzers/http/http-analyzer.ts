@@ -6,7 +6,7 @@ import type { Analyzer, AnalyzerInstance, ConnectionContext, ContentMatcher } fr
 import { HttpInfo, httpLog } from './http-log';
 import type { SharedState } from '../shared-state';
 import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
-import { softwareFromHttpHeader } from '../software/http-software';
+import { softwareFromHttpHeader, softwareFromHttpMessageDone } from '../software/http-software';
 
 /** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
 const budgets = new WeakMap<SharedState, EncodedBodyBudget>();
@@ -146,6 +146,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   }
 
   messageDone(isOrig: boolean, bodyLength: number): void {
+    softwareFromHttpMessageDone(this.ctx, isOrig);
     const info = this.state(isOrig);
     if (isOrig) {
       info.requestBodyLen = bodyLength;

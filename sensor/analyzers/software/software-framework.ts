@@ -18,6 +18,11 @@ export interface SoftwareSettings {
   assetTracking: AssetTracking;
   /** Default: Java up to 1.7.0_10, as the shipped conf.d/vulnerable-software.cfg. */
   vulnerable: VulnerableSoftwareTable;
+  /**
+   * Zeek's policy/protocols/http/software-browser-plugins.zeek (not in Zeek's local.zeek: off by default): Flash
+   * versions from X-Flash-Version / X-Requested-With as HTTP::BROWSER_PLUGIN.
+   */
+  browserPlugins: boolean;
 }
 
 /** The shipped table's content, for runs that load no file (library use, tests). */
@@ -48,7 +53,7 @@ interface VersionSet {
 }
 
 export class SoftwareFramework {
-  settings: SoftwareSettings = { assetTracking: 'LOCAL_HOSTS', vulnerable: DEFAULT_VULNERABLE_SOFTWARE };
+  settings: SoftwareSettings = { assetTracking: 'LOCAL_HOSTS', vulnerable: DEFAULT_VULNERABLE_SOFTWARE, browserPlugins: false };
   private readonly foundCache: ExpiringTable<string, true>;
   private readonly parseCache: ExpiringTable<string, SoftwareDescription>;
   private readonly tracked: ExpiringTable<string, Map<string, VersionSet>>;
@@ -172,5 +177,6 @@ export function configureSoftware(shared: SharedState, settings: Partial<Softwar
   f.settings = {
     assetTracking: settings.assetTracking ?? f.settings.assetTracking,
     vulnerable: settings.vulnerable ?? f.settings.vulnerable,
+    browserPlugins: settings.browserPlugins ?? f.settings.browserPlugins,
   };
 }

@@ -109,12 +109,12 @@ function parseMozilla(unparsed: string): SoftwareDescription {
   } else if (/Edge\//.test(u)) {
     name = 'Edge';
     v = versionOfMatch(u, /Edge\/[0-9.]*/) ?? v;
-  } else if (/Version\/[^\n]*Safari\//.test(u)) {
+  } else if (followedBy(u, 'Version/', 'Safari/')) {
     name = 'Safari';
     const parsed = versionOfMatch(u, /Version\/[0-9.]*/);
     if (parsed !== undefined) {
       v = parsed;
-      if (/ Mobile\/?[^\n]* Safari/.test(u)) v = { ...v, addl: 'Mobile' };
+      if (followedBy(u, ' Mobile', ' Safari')) v = { ...v, addl: 'Mobile' };
     }
   } else if (/(Firefox|Netscape|Thunderbird)\/[0-9.]*/.test(u)) {
     const parts = zeekSplitAll(u, /(Firefox|Netscape|Thunderbird)\/[0-9.]*/);
@@ -123,7 +123,7 @@ function parseMozilla(unparsed: string): SoftwareDescription {
       name = d.name;
       v = d.version;
     }
-  } else if (/Chrome\/[^\n]*Safari\//.test(u)) {
+  } else if (followedBy(u, 'Chrome/', 'Safari/')) {
     name = 'Chrome';
     v = versionOfMatch(u, /Chrome\/[0-9.]*/) ?? v;
   } else if (/^Opera\//.test(u)) {
@@ -152,6 +152,23 @@ function parseMozilla(unparsed: string): SoftwareDescription {
     v = versionOfMatch(u, /Java\/[0-9._]*/) ?? v;
   }
   return { name, version: v, unparsedVersion: unparsed };
+}
+
+/**
+ * Zeek's `/A.*B/ in s` (`.` is any byte but a newline): `a`, then `b` later on the same line. Written with indexOf,
+ * as a backtracking regex would take quadratic time on a long header repeating `a` without `b`.
+ */
+function followedBy(s: string, a: string, b: string): boolean {
+  let from = 0;
+  for (;;) {
+    const i = s.indexOf(a, from);
+    if (i < 0) return false;
+    const lineEnd = s.indexOf('\n', i + a.length);
+    const j = s.indexOf(b, i + a.length);
+    if (j >= 0 && (lineEnd < 0 || j + b.length <= lineEnd)) return true;
+    if (lineEnd < 0) return false;
+    from = lineEnd + 1;
+  }
 }
 
 /** The parts in Zeek's field order (so two equal versions are deep-equal whatever order they were set in). */

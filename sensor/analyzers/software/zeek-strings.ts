@@ -56,7 +56,16 @@ export function zeekGsub(s: string, re: RegExp, repl: string): string {
 
 /** Zeek's strip: leading and trailing C isspace() bytes removed. */
 export function zeekStrip(s: string): string {
-  return s.replace(/^[ \t\n\v\f\r]+/, '').replace(/[ \t\n\v\f\r]+$/, '');
+  // A loop, not /\s+$/: that regex is quadratic on a long run of blanks that is not at the end.
+  let start = 0;
+  let end = s.length;
+  while (start < end && isCSpace(s.charCodeAt(start))) start++;
+  while (end > start && isCSpace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** Zeek's extract_count (base/utils/numbers.zeek): the first run of digits as a number, 0 when there is none. */

@@ -40,7 +40,20 @@ describe('software version parsing (Zeek Software::parse)', () => {
     expect(parseSoftwareVersion('').name).to.equal('');
   });
 
-  it('compares versions as cmp_versions does: a set part beats an unset one, addl compared last', () => {
+  it("reads Zeek's /A.*B/ tests on one line only, and a long hostile header in linear time", () => {
+    expect(parseSoftwareVersion('Mozilla/5.0 (X) Version/5.0 Safari/1').name).to.equal('Safari');
+    expect(parseSoftwareVersion('Mozilla/5.0 (X) Version/5.0\nSafari/1').name).to.equal('<unknown browser>');
+    expect(parseSoftwareVersion('Mozilla/5.0 Mobile\nx Version/5.0 Safari/1').version).to.deep.equal({ major: 5, minor: 0 });
+    // 16 KiB of "Version/" with no Safari: quadratic with a backtracking regex (minutes), instant here.
+    const hostile = 'Mozilla/5.0 ' + 'Version/'.repeat(2048);
+    expect(parseSoftwareVersion(hostile).name).to.equal('<unknown browser>');
+    expect(parseSoftwareVersion(hostile + 'Chrome/1.2 Safari/').name).to.equal('Safari');
+    expect(parseSoftwareVersion('Mozilla/5.0 ' + 'Chrome/'.repeat(2048)).name).to.equal('<unknown browser>');
+    // Blanks are version characters: the run of 16 Ki blanks is the (empty) version, the rest its addl.
+    expect(parseSoftwareVersion(`x${' '.repeat(16384)}y 1.2`)).to.deep.include({ name: 'x', version: { addl: 'y' } });
+  });
+
+    it('compares versions as cmp_versions does: a set part beats an unset one, addl compared last', () => {
     const v = (o: SoftwareVersion): SoftwareVersion => o;
     expect(cmpVersions(v({ major: 1, minor: 7, minor2: 0, minor3: 9 }), v({ major: 1, minor: 7, minor2: 0, minor3: 10 }))).to.equal(-1);
     expect(cmpVersions(v({ major: 1, minor: 7, minor2: 0, minor3: 11 }), v({ major: 1, minor: 7, minor2: 0, minor3: 10 }))).to.equal(1);

@@ -46,6 +46,15 @@ export class ExpiringTable<K, V> {
     }
   }
 
+  /** Removes the oldest entry (for a table with a memory bound), without onExpire; undefined when empty. */
+  shift(): [K, V] | undefined {
+    for (const [key, entry] of this.entries) {
+      this.entries.delete(key);
+      return [key, entry.value];
+    }
+    return undefined;
+  }
+
   /** Every entry goes now (end of input): onExpire for each, oldest first. */
   drain(): void {
     for (const [key, entry] of [...this.entries]) {

@@ -23,7 +23,18 @@ export interface SoftwareSettings {
    * versions from X-Flash-Version / X-Requested-With as HTTP::BROWSER_PLUGIN.
    */
   browserPlugins: boolean;
+  /**
+   * Memory the framework's tables may hold (estimated from the strings they keep). Past it, the hosts tracked
+   * longest are forgotten (their software may be logged again) and the caches stop growing. Zeek has no such bound.
+   */
+  memoryBudgetBytes: number;
 }
+
+/** Default memory budget: 32 MiB (about 100,000 hosts with a few software each). */
+export const DEFAULT_SOFTWARE_MEMORY_BUDGET = 32 * 1024 * 1024;
+
+/** Estimated bytes of bookkeeping per table entry besides its strings. */
+const ENTRY_OVERHEAD = 200;
 
 /** The shipped table's content, for runs that load no file (library use, tests). */
 export const DEFAULT_VULNERABLE_SOFTWARE: VulnerableSoftwareTable = parseVulnerableSoftware('Java max=1.7.0.10', 'built-in');
@@ -52,17 +63,42 @@ interface VersionSet {
   last: SoftwareInfo;
 }
 
+/** Zeek's SoftwareSets of one host, with the bytes its strings hold. */
+interface TrackedHost {
+  sets: Map<string, VersionSet>;
+  bytes: number;
+}
+
+/** Bytes a JavaScript string of byte characters holds (one per char in V8's one-byte strings, two otherwise). */
+function stringBytes(s: string): number {
+  return s.length;
+}
+
 export class SoftwareFramework {
-  settings: SoftwareSettings = { assetTracking: 'LOCAL_HOSTS', vulnerable: DEFAULT_VULNERABLE_SOFTWARE, browserPlugins: false };
-  private readonly foundCache: ExpiringTable<string, true>;
+  settings: SoftwareSettings = {
+    assetTracking: 'LOCAL_HOSTS', vulnerable: DEFAULT_VULNERABLE_SOFTWARE, browserPlugins: false,
+    memoryBudgetBytes: DEFAULT_SOFTWARE_MEMORY_BUDGET,
+  };
+  private readonly foundCache: ExpiringTable<string, number>;
   private readonly parseCache: ExpiringTable<string, SoftwareDescription>;
-  private readonly tracked: ExpiringTable<string, Map<string, VersionSet>>;
+  private readonly tracked: ExpiringTable<string, TrackedHost>;
+  /** Estimated bytes held: the tracked hosts' sets, and the two caches (a quarter of the budget each at most). */
+  trackedBytes = 0;
+  cacheBytes = 0;
+  /** Hosts forgotten early to stay within the budget. */
+  evictedHosts = 0;
   private defaultLocal: LocalNetworks | undefined;
 
   constructor(private readonly shared: SharedState) {
-    this.foundCache = shared.table('software.found_cache', FOUND_CACHE_SECONDS);
-    this.parseCache = shared.table('software.parse_cache', PARSE_CACHE_SECONDS);
-    this.tracked = shared.table('software.tracked_software', TRACKED_SECONDS);
+    this.foundCache = shared.table('software.found_cache', FOUND_CACHE_SECONDS, (_k: string, bytes: number) => {
+      this.cacheBytes -= bytes;
+    });
+    this.parseCache = shared.table('software.parse_cache', PARSE_CACHE_SECONDS, (k: string) => {
+      this.cacheBytes -= stringBytes(k) * 2 + ENTRY_OVERHEAD;
+    });
+    this.tracked = shared.table('software.tracked_software', TRACKED_SECONDS, (_k: string, host: TrackedHost) => {
+      this.trackedBytes -= host.bytes;
+    });
   }
 
   /** Zeek's Software::found: true when the software was accepted for tracking (logged or already known). */
@@ -73,7 +109,11 @@ export class SoftwareFramework {
     const cacheKey = [f.host, f.hostPort ?? '', f.softwareType, f.name ?? '', f.unparsedVersion ?? '',
       f.version === undefined ? '' : formatVersion(f.version), f.forceLog === true ? 'F' : ''].join('\0');
     if (this.foundCache.has(cacheKey)) return true;
-    this.foundCache.set(cacheKey, true);
+    const keyBytes = stringBytes(cacheKey) + ENTRY_OVERHEAD;
+    if (this.cacheBytes + keyBytes <= this.settings.memoryBudgetBytes / 4) {
+      this.foundCache.set(cacheKey, keyBytes);
+      this.cacheBytes += keyBytes;
+    }
 
     let name = f.name;
     let version = f.version;
@@ -96,32 +136,66 @@ export class SoftwareFramework {
     let d = this.parseCache.get(unparsed);
     if (d === undefined) {
       d = parseSoftwareVersion(unparsed);
-      this.parseCache.set(unparsed, d);
+      const bytes = stringBytes(unparsed) * 2 + ENTRY_OVERHEAD;
+      if (this.cacheBytes + bytes <= this.settings.memoryBudgetBytes / 4) {
+        this.parseCache.set(unparsed, d);
+        this.cacheBytes += bytes;
+      }
     }
     return d;
   }
 
   /** Zeek's Software::register: log unless this host already has this version of this software. */
   private register(sink: NoticeSink, info: SoftwareInfo, forceLog: boolean): void {
-    let sets = this.tracked.get(info.host);
-    if (sets === undefined) {
-      sets = new Map();
+    let host = this.tracked.get(info.host);
+    if (host === undefined) {
+      host = { sets: new Map(), bytes: stringBytes(info.host) + ENTRY_OVERHEAD };
+      this.trackedBytes += host.bytes;
       // Set once: the entry expires a day after it was created (&create_expire), however often it is used.
-      this.tracked.set(info.host, sets);
+      this.tracked.set(info.host, host);
     }
+    const sets = host.sets;
     const key = info.unparsedVersion ?? formatVersion(info.version);
     const set = sets.get(info.name);
     if (set !== undefined && set.versions.has(key)) {
       if (!forceLog) return;
-    } else if (set === undefined) {
-      sets.set(info.name, { versions: new Set([key]), last: info });
     } else {
-      set.versions.add(key);
-      set.last = info;
-      if (set.versions.size > MAX_VERSIONS_PER_SOFTWARE) set.versions = new Set([key]);
+      const added = stringBytes(key) + ENTRY_OVERHEAD + (set === undefined ? stringBytes(info.name) + ENTRY_OVERHEAD : 0);
+      if (set === undefined) {
+        sets.set(info.name, { versions: new Set([key]), last: info });
+      } else {
+        set.versions.add(key);
+        set.last = info;
+        if (set.versions.size > MAX_VERSIONS_PER_SOFTWARE) {
+          let dropped = 0;
+          for (const v of set.versions) if (v !== key) dropped += stringBytes(v) + ENTRY_OVERHEAD;
+          set.versions = new Set([key]);
+          host.bytes -= dropped;
+          this.trackedBytes -= dropped;
+        }
+      }
+      host.bytes += added;
+      this.trackedBytes += added;
+      this.enforceBudget(info.host);
     }
     sink.log(softwareLog, info);
     this.checkVulnerable(sink, info);
+  }
+
+  /** Forgets the hosts tracked longest until the tracked sets fit in half the budget (never `current`'s). */
+  private enforceBudget(current: string): void {
+    const limit = this.settings.memoryBudgetBytes / 2;
+    let tries = this.tracked.size;
+    while (this.trackedBytes > limit && tries-- > 0) {
+      const oldest = this.tracked.shift();
+      if (oldest === undefined) return;
+      if (oldest[0] === current) {
+        this.tracked.set(oldest[0], oldest[1]);
+        continue;
+      }
+      this.trackedBytes -= oldest[1].bytes;
+      this.evictedHosts++;
+    }
   }
 
   /** vulnerable.zeek's log_software handler: a notice for each vulnerable range the logged version is in. */
@@ -178,5 +252,6 @@ export function configureSoftware(shared: SharedState, settings: Partial<Softwar
     assetTracking: settings.assetTracking ?? f.settings.assetTracking,
     vulnerable: settings.vulnerable ?? f.settings.vulnerable,
     browserPlugins: settings.browserPlugins ?? f.settings.browserPlugins,
+    memoryBudgetBytes: settings.memoryBudgetBytes ?? f.settings.memoryBudgetBytes,
   };
 }

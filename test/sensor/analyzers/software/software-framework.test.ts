@@ -4,6 +4,7 @@
 // vulnerable-software table's syntax with `file:line:` errors.
 
 import { expect } from 'chai';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LocalNetworks } from '../../../../sensor/flows/local-networks';
@@ -160,5 +161,40 @@ describe('vulnerable software table (conf.d/vulnerable-software.cfg)', () => {
     for (const [text, message] of bad) {
       expect(() => parseVulnerableSoftware(text, 'f.cfg'), text).to.throw(VulnerableSoftwareConfigError, message);
     }
+  });
+});
+
+describe('software framework memory bound', () => {
+  it('100,000 local hosts with distinct 1 KB user agents stay within the budget (heap measured after GC)', () => {
+    // A child with --expose-gc, so the heap is measured after collection: the tables hold what they keep, no more.
+    const script = `
+      const { SharedState } = require(${JSON.stringify(require.resolve('../../../../sensor/analyzers/shared-state'))});
+      const sw = require(${JSON.stringify(require.resolve('../../../../sensor/analyzers/software/software-framework'))});
+      const shared = new SharedState();
+      shared.advanceTime(1e9);
+      sw.configureSoftware(shared, { memoryBudgetBytes: 8 * 1024 * 1024 });
+      let rows = 0;
+      const sink = { shared, networkTimeMicros: 1e15, log() { rows++; } };
+      const fw = sw.softwareFramework(shared);
+      global.gc();
+      const before = process.memoryUsage().heapUsed;
+      const pad = 'x'.repeat(1000);
+      for (let i = 0; i < 100000; i++) {
+        fw.found(sink, { host: '10.' + (i >> 16) + '.' + ((i >> 8) & 255) + '.' + (i & 255),
+          unparsedVersion: 'Agent' + i + '/1.' + (i % 100) + ' ' + pad, softwareType: 'HTTP::BROWSER' });
+      }
+      global.gc();
+      const grown = process.memoryUsage().heapUsed - before;
+      console.log(JSON.stringify({ rows, grown, trackedBytes: fw.trackedBytes, cacheBytes: fw.cacheBytes,
+        evicted: fw.evictedHosts }));
+    `;
+    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { rows: number; grown: number; trackedBytes: number; cacheBytes: number; evicted: number };
+    expect(r.rows).to.equal(100_000);
+    expect(r.trackedBytes).to.be.at.most(4 * 1024 * 1024 + 2000);
+    expect(r.cacheBytes).to.be.at.most(2 * 1024 * 1024);
+    expect(r.evicted).to.be.greaterThan(90_000);
+    // Unbounded, the tables would hold about 200 MB of these strings.
+    expect(r.grown, `heap grew ${r.grown} bytes`).to.be.below(24 * 1024 * 1024);
   });
 });

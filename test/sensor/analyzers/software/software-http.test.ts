@@ -90,4 +90,16 @@ describe('software.log and notice.log on real curl traffic (old and new Java use
     expect(bad.stderr).to.contain(`${table}:2: PHP: no max=VERSION`);
     expect(fs.existsSync(path.join(tmp, 'bad', 'conn.log'))).to.equal(false);
   });
+
+  it('nsm sensor --software-hosts: none tracks nothing, remote skips the local loopback host', () => {
+    for (const which of ['none', 'remote']) {
+      const out = path.join(tmp, `hosts-${which}`);
+      const run = spawnSync(NSM, ['sensor', '-r', PCAP, '-C', '-l', out, '--software-hosts', which], { encoding: 'utf8', timeout: 60_000 });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(fs.readdirSync(out).sort(), which).to.deep.equal(['conn.log', 'http.log']);
+    }
+    const all = path.join(tmp, 'hosts-all');
+    expect(spawnSync(NSM, ['sensor', '-r', PCAP, '-C', '-l', all, '--software-hosts', 'all']).status).to.equal(0);
+    expect(readZeekLog(path.join(all, 'software.log')).rows).to.have.length(5);
+  });
 });

@@ -53,6 +53,35 @@ describe('software version parsing (Zeek Software::parse)', () => {
     expect(parseSoftwareVersion(`x${' '.repeat(16384)}y 1.2`)).to.deep.include({ name: 'x', version: { addl: 'y' } });
   });
 
+    it('never throws on random bytes and mutated agents (5,000 strings): counts are whole numbers, the input is kept', () => {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = '0123456789./-_ ,()[]{}%\\xvMSIEJavaOperaMozilla;:\t\n\u00e9\u00ff';
+    const seeds = ZEEK_VERSION_PARSING_CASES.map((c) => c[0]);
+    for (let i = 0; i < 5000; i++) {
+      let s: string;
+      if (i % 2 === 0) {
+        s = '';
+        const len = rand(80);
+        for (let j = 0; j < len; j++) s += alphabet[rand(alphabet.length)];
+      } else {
+        const chars = [...seeds[rand(seeds.length)]];
+        for (let k = rand(6); k >= 0; k--) chars[rand(chars.length)] = alphabet[rand(alphabet.length)];
+        s = chars.join('');
+      }
+      const d = parseSoftwareVersion(s);
+      expect(d.unparsedVersion).to.equal(s);
+      expect(d.name).to.be.a('string');
+      for (const part of [d.version.major, d.version.minor, d.version.minor2, d.version.minor3]) {
+        if (part !== undefined) expect(Number.isInteger(part) && part >= 0, `${JSON.stringify(s)}: ${part}`).to.equal(true);
+      }
+      expect(formatVersion(d.version)).to.be.a('string');
+    }
+  });
+
     it('compares versions as cmp_versions does: a set part beats an unset one, addl compared last', () => {
     const v = (o: SoftwareVersion): SoftwareVersion => o;
     expect(cmpVersions(v({ major: 1, minor: 7, minor2: 0, minor3: 9 }), v({ major: 1, minor: 7, minor2: 0, minor3: 10 }))).to.equal(-1);

@@ -159,6 +159,11 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     localNets,
     analyzers,
     ignoreChecksums: !opts.checksums,
+    // Once per run, where the operator looks: the daemon's log when live, the terminal for a file (and the status file).
+    onChecksumOffloading: (verdict) => {
+      if (live) logger.warn(`checksum offloading: ${verdict.message}`, { badTcp: verdict.badTcp, badUdp: verdict.badUdp, packets: verdict.packets });
+      else process.stderr.write(`nsm sensor: warning: ${verdict.message}\n`);
+    },
     maxConnections,
     maxTotalReassemblyBytes: maxReassemblyMib === undefined ? undefined : maxReassemblyMib * MIB,
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,

@@ -130,6 +130,7 @@ export class SensorPipeline {
     };
     this.decoder = new PacketDecoder(packetWeirdReporter(onWeird, SENSOR_PEER), { ignoreChecksums: opts.ignoreChecksums });
     this.analyzers = opts.analyzers ?? shippedRegistry();
+    this.analyzers.shared.localNets = opts.localNets;
     this.tracker = new ConnTracker({
       localNets: opts.localNets,
       analyzers: this.analyzers,

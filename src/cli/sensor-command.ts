@@ -19,6 +19,10 @@ import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { RotationPostprocessor } from '../../sensor/logs/rotation-postprocessor';
 import { formatAnalyzerList, shippedRegistry, UnknownAnalyzerError } from '../../sensor/analyzers/shipped-analyzers';
 import type { AnalyzerRegistry } from '../../sensor/analyzers/registry';
+import { AssetTracking, configureSoftware } from '../../sensor/analyzers/software/software-framework';
+import {
+  DEFAULT_VULNERABLE_SOFTWARE_FILE, parseVulnerableSoftware, VulnerableSoftwareConfigError, VulnerableSoftwareTable,
+} from '../../sensor/analyzers/software/vulnerable-software';
 import { isRotationInterval, SensorPipeline } from '../../sensor/pipeline';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES } from '../../sensor/flows/conn-tracker';
 import { captureLoss, lossPercentOf, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
@@ -40,6 +44,8 @@ export interface SensorCommandOptions {
   maxReassemblyMib?: string;
   disableAnalyzer: string[];
   listAnalyzers?: boolean;
+  vulnerableSoftware?: string;
+  softwareHosts: string;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
@@ -86,6 +92,12 @@ export function registerSensorCommand(program: Command): void {
     .option('--disable-analyzer <name>', 'do not run this protocol analyzer (repeatable; see --list-analyzers)',
       (name: string, previous: string[]) => [...previous, name], [] as string[])
     .option('--list-analyzers', 'print the shipped protocol analyzers (all run by default) and exit')
+    .addOption(
+      new Option('--software-hosts <which>', "whose software software.log tracks (Zeek's Software::asset_tracking)")
+        .choices(['local', 'remote', 'all', 'none'])
+        .default('local'),
+    )
+    .option('--vulnerable-software <file>', 'table of vulnerable software versions for notice.log (default: conf.d/vulnerable-software.cfg of this nsm)')
     .option('--stats-interval <seconds>', 'with -i: how often a stats line (packets, drops, connections) is logged to stderr',
       String(DEFAULT_STATS_INTERVAL_SECONDS))
     .option('--max-connections <n>', `connections tracked at once; beyond, the least recently active is logged and ended (default ${DEFAULT_MAX_CONNECTIONS})`)
@@ -124,6 +136,10 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   const statusFilePath = opts.statusFile ?? (opts.interface !== undefined ? defaultStatusFile() : undefined);
   if (statusFilePath !== undefined) checkStatusDirectory(statusFilePath);
   const localNets = loadNetworks(opts.networks);
+  configureSoftware(analyzers.shared, {
+    vulnerable: loadVulnerableSoftware(opts.vulnerableSoftware),
+    assetTracking: ASSET_TRACKING[opts.softwareHosts ?? 'local'],
+  });
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
   const source: CaptureSource = liveSource ?? openCaptureFile(opts.read as string, { filter: opts.filter });
@@ -143,6 +159,11 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     localNets,
     analyzers,
     ignoreChecksums: !opts.checksums,
+    // Once per run, where the operator looks: the daemon's log when live, the terminal for a file (and the status file).
+    onChecksumOffloading: (verdict) => {
+      if (live) logger.warn(`checksum offloading: ${verdict.message}`, { badTcp: verdict.badTcp, badUdp: verdict.badUdp, packets: verdict.packets });
+      else process.stderr.write(`nsm sensor: warning: ${verdict.message}\n`);
+    },
     maxConnections,
     maxTotalReassemblyBytes: maxReassemblyMib === undefined ? undefined : maxReassemblyMib * MIB,
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,
@@ -244,6 +265,28 @@ function analyzerRegistry(disabled: readonly string[]): AnalyzerRegistry {
     return shippedRegistry(disabled);
   } catch (err) {
     if (err instanceof UnknownAnalyzerError) throw new UserError(`sensor: --disable-analyzer: ${err.message}`);
+    throw err;
+  }
+}
+
+const ASSET_TRACKING: Record<string, AssetTracking> = {
+  local: 'LOCAL_HOSTS', remote: 'REMOTE_HOSTS', all: 'ALL_HOSTS', none: 'NO_HOSTS',
+};
+
+/** The vulnerable-software table: the named file, else the shipped one (its built-in copy if it was removed). */
+function loadVulnerableSoftware(file: string | undefined): VulnerableSoftwareTable | undefined {
+  const tableFile = file ?? DEFAULT_VULNERABLE_SOFTWARE_FILE;
+  let text: string;
+  try {
+    text = fs.readFileSync(tableFile, 'utf8');
+  } catch (err) {
+    if (file === undefined) return undefined;
+    throw new UserError(`${file}: cannot read vulnerable software table: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return parseVulnerableSoftware(text, file ?? tableFile);
+  } catch (err) {
+    if (err instanceof VulnerableSoftwareConfigError) throw new UserError(err.message);
     throw err;
   }
 }

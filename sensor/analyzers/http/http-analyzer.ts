@@ -6,6 +6,7 @@ import type { Analyzer, AnalyzerInstance, ConnectionContext, ContentMatcher } fr
 import { HttpInfo, httpLog } from './http-log';
 import type { SharedState } from '../shared-state';
 import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
+import { softwareFromHttpHeader, softwareFromHttpMessageDone } from '../software/http-software';
 
 /** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
 const budgets = new WeakMap<SharedState, EncodedBodyBudget>();
@@ -122,6 +123,8 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   }
 
   header(isOrig: boolean, name: string, value: string): void {
+    // Zeek's policy/protocols/http/software.zeek (on by default, as in Zeek's local.zeek): software.log.
+    softwareFromHttpHeader(this.ctx, isOrig, name, value);
     const info = this.state(isOrig);
     if (!isOrig) return;
     if (name === 'REFERER') info.referrer = value;
@@ -144,6 +147,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   }
 
   messageDone(isOrig: boolean, bodyLength: number): void {
+    softwareFromHttpMessageDone(this.ctx, isOrig);
     const info = this.state(isOrig);
     if (isOrig) {
       info.requestBodyLen = bodyLength;

@@ -6,7 +6,10 @@ import type { LogSchema } from '../../../../sensor/logs/log-schema';
 import type { DnsInfo } from '../../../../sensor/analyzers/dns/dns-log';
 
 export interface RecordingContext extends ConnectionContext {
+  /** Rows of the analyzer's own log (dns.log, http.log). */
   rows: DnsInfo[];
+  /** Rows the shared frameworks wrote from the analyzer's data (software.log, notice.log), with their log's path. */
+  frameworkRows: { path: string; record: unknown }[];
   weirds: { name: string; addl?: string }[];
   history: string;
   violations: string[];
@@ -15,9 +18,11 @@ export interface RecordingContext extends ConnectionContext {
   now: number;
 }
 
+const FRAMEWORK_LOGS = new Set(['software', 'notice']);
+
 export function recordingContext(opts: { proto?: 'udp' | 'tcp'; respAddr?: string; respPort?: number } = {}): RecordingContext {
   const ctx: RecordingContext = {
-    rows: [], weirds: [], history: '', violations: [], services: [], flips: 0, now: 1000,
+    rows: [], frameworkRows: [], weirds: [], history: '', violations: [], services: [], flips: 0, now: 1000,
     uid: 'Ctest', proto: opts.proto ?? 'udp', origAddr: '192.0.2.1', origPort: 40000,
     respAddr: opts.respAddr ?? '192.0.2.53', respPort: opts.respPort ?? 53,
     get networkTime() { return ctx.now; },
@@ -28,7 +33,10 @@ export function recordingContext(opts: { proto?: 'udp' | 'tcp'; respAddr?: strin
       ctx.weirds.push({ name, addl: max ? `${limit} > ${max}` : String(limit) });
       if (!ctx.history.includes('X')) ctx.history += 'X';
     },
-    log<R>(_schema: LogSchema<R>, record: R) { ctx.rows.push({ ...(record as unknown as DnsInfo) }); },
+    log<R>(schema: LogSchema<R>, record: R) {
+      if (FRAMEWORK_LOGS.has(schema.path)) ctx.frameworkRows.push({ path: schema.path, record });
+      else ctx.rows.push({ ...(record as unknown as DnsInfo) });
+    },
     violation(reason: string) { ctx.violations.push(reason); },
     flipRoles() { ctx.flips++; },
     shared: new SharedState(),

@@ -163,6 +163,12 @@ export class Connection {
     this.host.weird(this, name, addl, source);
   }
 
+  /** Payload bytes `isOrig`'s side sent so far, as conn.log's orig_bytes/resp_bytes count them (TCP: by sequence). */
+  payloadBytes(isOrig: boolean): number {
+    if (this.tcp) return isOrig ? this.tcp.orig.size() : this.tcp.resp.size();
+    return Math.max(isOrig ? this.origSize : this.respSize, 0);
+  }
+
   /** Swaps originator and responder (Zeek's Connection::FlipRoles) and logs `^`. */
   flipRoles(): void {
     const width = this.ipVersion === 4 ? 4 : 16;

@@ -12,7 +12,7 @@ export interface HttpEvents {
   header(isOrig: boolean, name: string, value: string): void;
   messageDone(isOrig: boolean, bodyLength: number): void;
   weird(name: string, addl?: string): void;
-  /** The first line of a direction is not HTTP: the traffic is not this protocol. */
+  /** A request or status line is not HTTP (Zeek's AnalyzerViolation); that direction is no longer parsed. */
   notHttp(reason: string): void;
 }
 
@@ -333,8 +333,11 @@ export class HttpParser {
       version = rest.slice(v.index < 0 ? 5 : rest.indexOf('HTTP/', v.index) + 5).trim();
     } else {
       uri = rest.trimEnd();
+      // Zeek sets the request version (0.9) before it judges the line.
+      if (d.version !== '' && d.version !== '0.9') this.ev.weird('HTTP_version_mismatch');
       // HTTP/0.9 has no version to vouch for the line: Zeek wants a URI.
       if (uri === '' || !HTTP_09_METHODS.test(method)) {
+        d.version = '0.9';
         this.badRequest(d, 'bad_HTTP_request');
         return;
       }
@@ -357,12 +360,13 @@ export class HttpParser {
   }
 
   /**
-   * Zeek's analyzer raises the weird and a protocol violation, and parses nothing more of the requests; the replies
-   * still are (the violation only detaches an analyzer that has not confirmed, see the analyzer).
+   * Zeek's analyzer raises the weird and a protocol violation, and parses nothing more of the requests (the violation
+   * detaches the whole analyzer unless the connection is past 10 KiB, then the replies still are parsed).
    */
   private badRequest(d: Direction, weird: string): void {
     this.ev.weird(weird);
     d.state = State.Stopped;
+    this.ev.notHttp('not a http request line');
   }
 
   private statusLine(d: Direction, line: string): void {
@@ -382,8 +386,8 @@ export class HttpParser {
         return;
       }
       // Zeek raises a protocol violation here, no weird.
-      if (!this.sawFirst.resp) this.ev.notHttp('bad HTTP status line');
       d.state = State.Stopped;
+      this.ev.notHttp('not a http reply line');
       return;
     }
     this.sawFirst.resp = true;

@@ -14,7 +14,7 @@ import { compareLog, LogComparison, scoreUidGroups } from './log-comparison';
 import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
 export { ZEEK_CASES_DIR };
-export const COMPARED_LOGS = ['conn.log', 'weird.log', 'dns.log', 'http.log', 'software.log', 'notice.log'];
+export const COMPARED_LOGS = ['conn.log', 'weird.log', 'dns.log', 'http.log', 'software.log', 'notice.log', 'analyzer.log'];
 
 interface CaseIndexEntry {
   case: string;

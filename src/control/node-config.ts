@@ -65,7 +65,12 @@ export function readNodeConfig(text: string, file: string, diags: DiagnosticList
       nodes.push(node);
     }
   }
-  checkNodeSet(nodes, ini.sections.length, file, diags);
+  // The cluster rules look at every section's type, also of nodes that had other errors (reported already).
+  const typed = ini.sections.map((sec) => {
+    const t = sec.entries.find((e) => e.key === 'type');
+    return { name: sec.name, type: t?.value ?? '', typeLine: t?.line ?? sec.line };
+  });
+  checkNodeSet(typed, file, diags);
   nodes.sort((a, b) => typeRank(a) - typeRank(b) || a.count - b.count);
   return { file, nodes };
 }
@@ -164,22 +169,22 @@ function readNode(section: IniSection, file: string, diags: DiagnosticList, coun
 }
 
 /** broctl's cluster rules: one standalone node alone, or exactly one manager with at least one proxy. */
-function checkNodeSet(nodes: NodeSpec[], sections: number, file: string, diags: DiagnosticList): void {
-  if (sections === 0) {
+function checkNodeSet(typed: Array<{ name: string; type: string; typeLine: number }>, file: string, diags: DiagnosticList): void {
+  if (typed.length === 0) {
     diags.error({ file, line: 0 }, 'no nodes found in node config');
     return;
   }
-  const typeLine = (n: NodeSpec) => n.keyLines.get('type') ?? n.line;
-  const standalone = nodes.filter((n) => nodeType(n) === 'standalone');
-  const managers = nodes.filter((n) => nodeType(n) === 'manager');
-  if (standalone.length > 0) {
-    if (sections > 1) diags.error({ file, line: typeLine(standalone[0]) }, `more than one node defined in standalone node config (node '${standalone[0].name}' is standalone: it must be the only node)`);
+  // A node without a valid type is reported already; which layout was meant cannot be told.
+  if (typed.some((n) => !(NODE_TYPES as readonly string[]).includes(n.type))) return;
+  const standalone = typed.find((n) => n.type === 'standalone');
+  if (standalone) {
+    if (typed.length > 1) diags.error({ file, line: standalone.typeLine }, `more than one node defined in standalone node config (node '${standalone.name}' is standalone: it must be the only node)`);
     return;
   }
-  if (nodes.length === 0) return; // every node had errors, already reported
-  for (const extra of managers.slice(1)) diags.error({ file, line: typeLine(extra) }, `only one manager can be defined in node config (also '${managers[0].name}')`);
+  const managers = typed.filter((n) => n.type === 'manager');
+  for (const extra of managers.slice(1)) diags.error({ file, line: extra.typeLine }, `only one manager can be defined in node config (also '${managers[0].name}')`);
   if (managers.length === 0) diags.error({ file, line: 0 }, 'no manager defined in node config');
-  else if (!nodes.some((n) => nodeType(n) === 'proxy')) diags.error({ file, line: 0 }, 'no proxy defined in node config');
+  else if (!typed.some((n) => n.type === 'proxy')) diags.error({ file, line: 0 }, 'no proxy defined in node config');
 }
 
 /** broctl's `nodes` line: the name right-aligned, then every key=value sorted by key. */

@@ -28,8 +28,6 @@ export interface CtlConfig {
 
 /** `${Name}` or `${Name:fallback}`, as broctl's Config.subst matches them. */
 const REFERENCE = /\$\{([A-Za-z][A-Za-z0-9]*)(?::([^}]+))?\}/;
-/** Bound on nested references (a loop such as LogDir = ${LogDir}/x ends with an error, not a hang). */
-const MAX_SUBSTITUTIONS = 64;
 
 /** broctl's LogExpireInterval: a bare integer is days; else `N day|hr|min` (plural s and one space allowed). */
 export function intervalMinutes(text: string): number | undefined {
@@ -56,26 +54,39 @@ export function resolveCtlConfig(file: CtlConfigFile | undefined, ctx: ResolveCo
 
   const values = new Map<string, OptionValue>();
   const where = (key: string) => ({ file: file?.file ?? '', line: set.get(key)?.line ?? 0 });
-  const substitute = (key: string, text: string): string => {
-    let out = text;
-    for (let n = 0; n < MAX_SUBSTITUTIONS; n++) {
-      const m = REFERENCE.exec(out);
-      if (!m) return out;
-      const ref = m[1].toLowerCase();
-      const spec = optionForKey(ref);
-      const refKey = spec ? spec.name.toLowerCase() : ref;
-      let value: string;
-      if (raw.has(refKey)) value = String(raw.get(refKey));
-      else {
+  const looped = new Set<string>();
+  // Each value with its references replaced by the referred option's final value (which may hold references too).
+  const resolve = (key: string, stack: string[]): OptionValue => {
+    const done = values.get(key);
+    if (done !== undefined) return done;
+    const v = raw.get(key) ?? '';
+    if (typeof v !== 'string') {
+      values.set(key, v);
+      return v;
+    }
+    let out = '';
+    let rest = v;
+    for (let m = REFERENCE.exec(rest); m; m = REFERENCE.exec(rest)) {
+      const spec = optionForKey(m[1]);
+      const ref = spec ? spec.name.toLowerCase() : m[1].toLowerCase();
+      let value = '';
+      if (stack.includes(ref) || ref === key) {
+        if (!looped.has(ref)) diags.error(where(ref), `\${${m[1]}} in ${optionForKey(ref)?.name ?? ref} refers back to itself (a loop): replaced by nothing`);
+        looped.add(ref);
+      } else if (raw.has(ref)) {
+        value = String(resolve(ref, [...stack, key]));
+      } else {
         value = m[2] ?? '';
         if (set.has(key) && m[2] === undefined) diags.warning(where(key), `\${${m[1]}} names no option: replaced by nothing`);
       }
-      out = out.slice(0, m.index) + value + out.slice(m.index + m[0].length);
+      out += rest.slice(0, m.index) + value;
+      rest = rest.slice(m.index + m[0].length);
     }
-    diags.error(where(key), `\${...} references in ${key} do not end (an option refers to itself)`);
+    out += rest;
+    values.set(key, out);
     return out;
   };
-  for (const [key, v] of raw) values.set(key, typeof v === 'string' ? substitute(key, v) : v);
+  for (const key of raw.keys()) resolve(key, []);
   // Bool defaults are written 0/1 in the table; broctl holds them as booleans.
   for (const o of OPTIONS) {
     const key = o.name.toLowerCase();

@@ -17,6 +17,8 @@ export interface ResolveContext {
   nodeCount: number;
   user?: string;
   hostname?: string;
+  /** Where problems with defaults are reported when no control file exists (the nsmctl.cfg that would be read). */
+  defaultFile?: string;
 }
 
 export interface CtlConfig {
@@ -53,7 +55,7 @@ export function resolveCtlConfig(file: CtlConfigFile | undefined, ctx: ResolveCo
   raw.set('standalone', ctx.nodeCount === 1);
 
   const values = new Map<string, OptionValue>();
-  const where = (key: string) => ({ file: file?.file ?? '', line: set.get(key)?.line ?? 0 });
+  const where = (key: string) => ({ file: file?.file ?? ctx.defaultFile ?? 'nsmctl.cfg', line: set.get(key)?.line ?? 0 });
   const looped = new Set<string>();
   // Each value with its references replaced by the referred option's final value (which may hold references too).
   const resolve = (key: string, stack: string[]): OptionValue => {
@@ -143,7 +145,7 @@ function checkOptions(
   }
   const sendmail = str('sendmail');
   if (sendmail !== '' && !isExecutable(sendmail)) {
-    diags.warning(where('sendmail'), `SendMail ${sendmail} is not an executable file: no mail can be sent (set SendMail = to send none)`);
+    diags.warning(where('sendmail'), `SendMail ${sendmail}${set.has('sendmail') ? '' : ' (the default)'} is not an executable file: no mail can be sent (set SendMail = to send none)`);
   }
 }
 

@@ -1,6 +1,7 @@
 // What `nsm check --home` prints: every diagnostic as `FILE:LINE: error|warning: message`, then a summary of
 // each file read.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import { countDiagnostics, formatDiagnostic } from '../../agent/config/diagnostic-list';
 import type { LoadedHome } from './load-home';
@@ -23,7 +24,8 @@ export function renderHomeCheck(h: LoadedHome): { lines: string[]; errors: numbe
   lines.push(h.ctl.file !== undefined ? `  ${ctlName}: read (nsm ctl config prints every option)` : `  ${ctlName}: absent, broctl's defaults apply`);
   if (h.networks !== undefined) {
     const privateToo = h.ctl.values.get('privateaddressspaceislocal') === true;
-    lines.push(`  networks.cfg: ${plural(h.networks.size, 'local network', 'local networks')}${privateToo ? ' (the private address space included)' : ''}`);
+    const absent = !fs.existsSync(h.paths.networksCfg) ? 'absent, ' : '';
+    lines.push(`  networks.cfg: ${absent}${plural(h.networks.size, 'local network', 'local networks')}${privateToo ? ' (the private address space included)' : ''}`);
   }
   if (h.agent !== undefined) {
     lines.push(`  rsyslog.d: ${plural(h.agent.files.length, 'file', 'files')} monitored, ${plural(h.agent.actions.length, 'action', 'actions')} (nsm check -d ${h.paths.rsyslogDir} for details)`);

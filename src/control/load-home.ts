@@ -39,7 +39,8 @@ function readText(file: string, diags: DiagnosticList): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    diags.error({ file, line: 0 }, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    diags.error({ file, line: 0 }, code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? String(err)}`);
     return undefined;
   }
 }
@@ -47,9 +48,13 @@ function readText(file: string, diags: DiagnosticList): string | undefined {
 export async function loadHome(home: string, opts: LoadHomeOptions): Promise<LoadedHome> {
   const paths = homePaths(home);
   const diags = new DiagnosticList();
-  if (!fs.existsSync(paths.etc)) diags.error({ file: paths.etc, line: 0 }, `no such directory: is ${home} an nsm home? (--home DIR or NSM_HOME)`);
+  if (!fs.existsSync(paths.etc)) {
+    diags.error({ file: paths.etc, line: 0 }, `no such directory: is ${home} an nsm home? (--home DIR or NSM_HOME)`);
+    const ctl = resolveCtlConfig(undefined, { home, version: opts.version, nodeCount: 0 }, new DiagnosticList());
+    return { paths, nodes: { file: paths.nodeCfg, nodes: [] }, ctl, diagnostics: diags.items };
+  }
 
-  const nodeText = fs.existsSync(paths.etc) ? readText(paths.nodeCfg, diags) : undefined;
+  const nodeText = readText(paths.nodeCfg, diags);
   const nodes = nodeText !== undefined ? readNodeConfig(nodeText, paths.nodeCfg, diags) : { file: paths.nodeCfg, nodes: [] };
   if (nodeText !== undefined && opts.checkHosts !== false) await checkNodeHosts(nodes, diags, opts.lookup, opts.localAddresses);
 
@@ -58,7 +63,12 @@ export async function loadHome(home: string, opts: LoadHomeOptions): Promise<Loa
   }
   const ctlText = paths.ctlCfg !== undefined ? readText(paths.ctlCfg, diags) : undefined;
   const ctlFile = ctlText !== undefined ? readCtlConfig(ctlText, paths.ctlCfg!, diags) : undefined;
-  const ctl = resolveCtlConfig(ctlFile, { home, version: opts.version, nodeCount: nodes.nodes.length }, diags);
+  const ctl = resolveCtlConfig(ctlFile, {
+    home,
+    version: opts.version,
+    nodeCount: nodes.nodes.length,
+    defaultFile: path.join(paths.etc, 'nsmctl.cfg'),
+  }, diags);
 
   let networks: LocalNetworks | undefined;
   const privateIsLocal = ctl.values.get('privateaddressspaceislocal') === true;
@@ -74,7 +84,7 @@ export async function loadHome(home: string, opts: LoadHomeOptions): Promise<Loa
         else diags.error({ file: paths.networksCfg, line: 0 }, err.message);
       }
     }
-  } else if (fs.existsSync(paths.etc)) {
+  } else {
     networks = privateIsLocal ? LocalNetworks.zeekDefault() : LocalNetworks.empty();
   }
 

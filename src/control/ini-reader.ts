@@ -45,8 +45,11 @@ function indentOf(line: string): number {
   return m ? m[0].length : 0;
 }
 
-/** Parses INI text; problems go to `diags` as `file:line` errors, and reading goes on after each. */
-export function readIni(text: string, file: string, diags: DiagnosticList): IniFile {
+/**
+ * Parses INI text; problems go to `diags` as `file:line` errors, and reading goes on after each. An indented
+ * `key=value` line naming one of `knownKeys` gets a warning: configparser makes it part of the previous value.
+ */
+export function readIni(text: string, file: string, diags: DiagnosticList, opts: { knownKeys?: readonly string[] } = {}): IniFile {
   const sections: RawSection[] = [];
   const seen = new Map<string, number>();
   let defaults: RawSection | undefined;
@@ -65,6 +68,10 @@ export function readIni(text: string, file: string, diags: DiagnosticList): IniF
     const indent = indentOf(raw);
     if (entry && indent > entry.indent) {
       entry.parts.push(stripped);
+      const looksLikeKey = /^([A-Za-z_.]+)\s*[=:]/.exec(stripped);
+      if (looksLikeKey && opts.knownKeys?.includes(looksLikeKey[1].toLowerCase().replace(/\./g, '_'))) {
+        diags.warning({ file, line: lineNo }, `indented, so it continues the value of '${entry.key}' (line ${entry.line}) as broctl reads it; remove the indentation if it is a key of its own`);
+      }
       continue;
     }
     const header = /^\[(.+)\]/.exec(stripped);

@@ -10,6 +10,7 @@ import { DiagnosticList } from '../../agent/config/diagnostic-list';
 import { LocalNetworks, NetworksConfigError } from '../../sensor/flows/local-networks';
 import { readCtlConfig } from './ctl-config-reader';
 import { CtlConfig, resolveCtlConfig } from './ctl-config-resolve';
+import { parseEnvVars } from './env-vars';
 import { homePaths, HomePaths } from './nsm-home';
 import { checkNodeHosts, HostLookup } from './node-hosts';
 import { NodeConfig, readNodeConfig } from './node-config';
@@ -69,6 +70,12 @@ export async function loadHome(home: string, opts: LoadHomeOptions): Promise<Loa
     nodeCount: nodes.nodes.length,
     defaultFile: path.join(paths.etc, 'nsmctl.cfg'),
   }, diags);
+
+  // As broctl: Env_Vars of the control file apply to every node; a node's own env_vars win.
+  const globalEnv = parseEnvVars(String(ctl.values.get('env_vars') ?? ''));
+  if (typeof globalEnv !== 'string') {
+    for (const n of nodes.nodes) for (const [k, v] of globalEnv) if (!n.envVars.has(k)) n.envVars.set(k, v);
+  }
 
   let networks: LocalNetworks | undefined;
   const privateIsLocal = ctl.values.get('privateaddressspaceislocal') === true;

@@ -50,7 +50,7 @@ export function nodeType(n: NodeSpec): string {
 
 /** Reads node.cfg text; every problem goes to diags. Nodes with errors are left out of the result. */
 export function readNodeConfig(text: string, file: string, diags: DiagnosticList): NodeConfig {
-  const ini = readIni(text, file, diags);
+  const ini = readIni(text, file, diags, { knownKeys: NODE_KEYS });
   const nodes: NodeSpec[] = [];
   const counts = new Map<string, number>();
   const names = new Map<string, NodeSpec>();

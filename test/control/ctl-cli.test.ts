@@ -136,6 +136,14 @@ describe('nsm check --home and nsm ctl (end to end)', function () {
     expect(none.stderr).to.equal("nsm ctl: print: no option named 'NoSuchOption' (config lists them all)\n");
   });
 
+  it('ctl check: the same report as nsm check --home; Env_Vars reach every node, its own env_vars win', () => {
+    const h = home({ ...GOOD, 'etc/node.cfg': '[nsm]\ntype=standalone\nhost=localhost\ninterface=lo\nenv_vars=B=node\n', 'etc/nsmctl.cfg': 'SendMail =\nEnv_Vars = A=1, B=global\n' });
+    const r = nsm(['ctl', '--home', h, 'check']);
+    expect(r.stdout).to.equal(nsm(['check', '--home', h]).stdout);
+    expect(r.code).to.equal(0);
+    expect(nsm(['ctl', '--home', h, 'nodes']).stdout).to.contain(' env_vars=A=1,B=node ');
+  });
+
   it('ctl refuses to work on a configuration with errors, printing them', () => {
     const h = home({ ...GOOD, 'etc/node.cfg': '[nsm]\ntype=standalone\nhost=localhost\n' });
     const r = nsm(['ctl', '--home', h, 'nodes']);

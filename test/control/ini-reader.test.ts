@@ -7,7 +7,7 @@ import { readIni } from '../../src/control/ini-reader';
 
 function read(text: string) {
   const diags = new DiagnosticList();
-  const ini = readIni(text, 'node.cfg', diags);
+  const ini = readIni(text, 'node.cfg', diags, { knownKeys: ['type', 'host'] });
   return { ini, errors: diags.items.map(formatDiagnostic) };
 }
 
@@ -34,6 +34,14 @@ describe('INI reader (node.cfg as configparser reads it)', () => {
 
   it('continues a value on indented lines', () => {
     expect(asObject('[a]\nenv_vars=A=1,\n  B=2\nhost=h\n')).to.deep.equal({ a: { env_vars: 'A=1,\nB=2', host: 'h' } });
+  });
+
+  it('warns when an indented key=value line continues the previous value (configparser reads it so)', () => {
+    const { ini, errors } = read('[a]\ntype=standalone\n  host=localhost\n');
+    expect(ini.sections[0].entries).to.deep.equal([{ key: 'type', value: 'standalone\nhost=localhost', line: 2 }]);
+    expect(errors).to.deep.equal([
+      "node.cfg:3: warning: indented, so it continues the value of 'type' (line 2) as broctl reads it; remove the indentation if it is a key of its own",
+    ]);
   });
 
   it('gives every section the [DEFAULT] keys it does not set itself', () => {

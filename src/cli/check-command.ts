@@ -124,7 +124,7 @@ export function registerCheckCommand(program: Command, version = ''): void {
     .option('-d, --dir <dir>', 'directory whose *.conf files are checked together, in name order (like /etc/rsyslog.d)')
     .option('-w, --work-directory <dir>', 'work directory used when the config sets no $WorkDirectory', 'var/agent')
     .option('--no-work-directory-check', 'do not check that a configured $WorkDirectory exists and is writable')
-    .addHelpText('after', '\nOutput: one `FILE:LINE: error|warning: message` line per problem, a summary line,\nthen the monitored files and forwarding actions. Exit status: 0 without errors (warnings allowed), 1 with errors.')
+    .addHelpText('after', '\nOutput: one `FILE:LINE: error|warning: message` line per problem, a summary line,\nthen the monitored files and forwarding actions (with --home: a line per file of the home).\nExit status: 0 without errors (warnings allowed), 1 with errors.')
     .action(async (opts: CheckOptions) => {
       const noConfig = opts.file === undefined && opts.dir === undefined;
       if (opts.home !== undefined && !noConfig) throw new UserError('nsm check: give either --home DIR or -f FILE / -d DIR');

@@ -3,7 +3,7 @@
 // network-time timers (inactivity, TCP close/attempt/expire) and emits a ConnRecord when a connection ends.
 import { DOUBLE_ZERO } from '../decode/double-zero';
 import { AnalyzerSet } from '../analyzers/analyzer-set';
-import type { AnalyzerRegistry } from '../analyzers/registry';
+import type { Analyzer, AnalyzerRegistry } from '../analyzers/registry';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
 import { formatAddress } from '../decode/address-format';
@@ -312,13 +312,10 @@ export class ConnTracker implements ConnectionHost {
       conn.setInactivityTimeout(proto === 'udp' ? this.timeouts.udpInactivity : this.timeouts.icmpInactivity);
     }
     if (proto === 'tcp' || proto === 'udp') {
+      // Chosen now (by the responder port after the role guess above), attached when first used (Connection.analyzerSet).
       const registry = this.opts.analyzers;
       const byPort = registry.forConnection(proto, conn.respPort);
-      const detectors = registry.detectorsFor(proto);
-      if (byPort.length > 0 || detectors.length > 0) {
-        const set = new AnalyzerSet(conn, registry.shared, byPort, detectors);
-        if (!set.isEmpty) conn.analyzers = set;
-      }
+      if (byPort.length > 0 || registry.detectorsFor(proto).length > 0) conn.chooseAnalyzers(byPort.length > 0 ? byPort : NO_ANALYZERS);
     }
     return conn;
   }
@@ -351,7 +348,7 @@ export class ConnTracker implements ConnectionHost {
     conn.countPacket(isOrig, pkt.ipTotalLength);
     if (this.opts.checksum && this.opts.checksum(pkt) === false) {
       conn.weird('bad_UDP_checksum', '', 'UDP');
-      scaledHistoryEntry(conn, isOrig ? 'C' : 'c', conn.checksumCounts, conn.checksumThresholds, isOrig ? 0 : 1);
+      scaledHistoryEntry(conn, isOrig ? 'C' : 'c', isOrig ? ++conn.origChecksumCount : ++conn.respChecksumCount);
       return;
     }
     const len = pkt.l4Length;
@@ -363,7 +360,7 @@ export class ConnTracker implements ConnectionHost {
     if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
     else conn.respSize = conn.respSize < 0 ? payload : conn.respSize + payload;
     // The set guards each analyzer call (one try/catch per delivery, not per byte).
-    const analyzers = conn.analyzers;
+    const analyzers = conn.analyzerSet();
     if (analyzers !== undefined) {
       analyzers.deliverPacket(isOrig, pkt.data, pkt.payloadOffset, Math.min(pkt.payloadCapturedLength, pkt.payloadLength));
     }
@@ -386,7 +383,7 @@ export class ConnTracker implements ConnectionHost {
     conn.removed = true;
     this.live.delete(conn);
     this.table.delete(conn.bucketKey, conn);
-    conn.analyzers?.end();
+    conn.analyzerSet()?.end();
     this.opts.onConnection(conn.toRecord());
     conn.tcp?.releaseBuffers();
     if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.live.size >> 2) && !this.flushing) {
@@ -450,7 +447,16 @@ export class ConnTracker implements ConnectionHost {
   remove(conn: Connection): void {
     this.removeConnection(conn);
   }
+
+  createAnalyzers(conn: Connection, byPort: readonly Analyzer[]): AnalyzerSet | undefined {
+    const registry = this.opts.analyzers;
+    const set = new AnalyzerSet(conn, registry.shared, byPort, registry.detectorsFor(conn.proto === 'udp' ? 'udp' : 'tcp'));
+    return set.isEmpty ? undefined : set;
+  }
 }
+
+/** The port chose no analyzer (content detectors may still attach one): one shared empty list. */
+const NO_ANALYZERS: readonly Analyzer[] = [];
 
 function isLiveConnection(conn: Connection): boolean {
   return !conn.removed;

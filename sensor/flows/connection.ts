@@ -3,6 +3,7 @@
 // machine in TcpSession. Builds the ConnRecord when the connection is removed.
 import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { AnalyzerSet } from '../analyzers/analyzer-set';
+import type { Analyzer } from '../analyzers/registry';
 import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto } from './conn-record';
 import { tcpConnState, udpConnState } from './conn-state';
@@ -29,14 +30,18 @@ export interface ConnectionHost {
   log<R>(schema: LogSchema<R>, record: R): void;
   addTimer(due: number, conn: Connection, kind: TimerKind, generation: number): void;
   remove(conn: Connection): void;
+  /** The analyzer set for `conn` with the analyzers its port chose (and the content detectors); undefined when empty. */
+  createAnalyzers(conn: Connection, byPort: readonly Analyzer[]): AnalyzerSet | undefined;
 }
 
-/** History letters Zeek logs at 1, 10, 100, ... repeats: bumps the counter and adds `code` on a threshold. */
-export function scaledHistoryEntry(conn: Connection, code: string, counts: number[], thresholds: number[], index: number): void {
-  if (++counts[index] === thresholds[index]) {
-    conn.addHistory(code);
-    thresholds[index] *= 10;
-  }
+/**
+ * History letters Zeek logs at 1, 10, 100, ... repeats (Zeek's ScaledHistoryEntry, whose threshold starts at 1 and is
+ * multiplied by 10 each time it is reached): adds `code` when `count`, the repeat count just reached, is a power of 10.
+ */
+export function scaledHistoryEntry(conn: Connection, code: string, count: number): void {
+  let threshold = 1;
+  while (threshold < count) threshold *= 10;
+  if (threshold === count) conn.addHistory(code);
 }
 
 export class Connection {
@@ -60,18 +65,24 @@ export class Connection {
   respPkts = 0;
   respIpBytes = 0;
   missedBytes = DOUBLE_ZERO;
-  readonly services: string[] = [];
+  /** conn.log's service column; made on first use (see `services`). */
+  private serviceList: string[] | undefined = undefined;
   localOrig: boolean | undefined;
   localResp: boolean | undefined;
   didWeird = false;
   /** UDP/ICMP payload bytes per side; -1 until the side sent something (inactive). */
   origSize = -1;
   respSize = -1;
-  readonly checksumCounts = [0, 0];
-  readonly checksumThresholds = [1, 1];
+  /** UDP bad checksums from the side that was originator / responder when each was seen (scaledHistoryEntry). */
+  origChecksumCount = 0;
+  respChecksumCount = 0;
   tcp: TcpSession | undefined;
-  /** The protocol analyzers on this connection (every call to them goes through it); undefined when none. */
-  analyzers: AnalyzerSet | undefined = undefined;
+  /**
+   * The protocol analyzers on this connection (every call to them goes through analyzerSet()). Made when first needed:
+   * until then `pendingAnalyzers` holds the analyzers the responder port chose when the connection was created.
+   */
+  private analyzers: AnalyzerSet | undefined = undefined;
+  private pendingAnalyzers: readonly Analyzer[] | undefined = undefined;
   inactivityTimeout = 0;
   /** Timer generations: bumping one cancels every pending timer of that family (lazy cancel). */
   sessionTimerGeneration = 0;
@@ -119,6 +130,30 @@ export class Connection {
     this.lastTime = this.startTime;
     this.networkTime = this.startTime;
     this.updateLocality();
+  }
+
+  /** conn.log's service column (analyzers add what they confirm). */
+  get services(): string[] {
+    if (this.serviceList === undefined) this.serviceList = [];
+    return this.serviceList;
+  }
+
+  /**
+   * Analyzers to attach when the connection first has something for them (its first payload, a gap, the end of a
+   * stream, or its own end): chosen now, by the responder port as it is now, so a later role flip does not change them.
+   */
+  chooseAnalyzers(byPort: readonly Analyzer[]): void {
+    this.pendingAnalyzers = byPort;
+  }
+
+  /** The connection's analyzer set, attached now if it was only chosen so far; undefined when there are none. */
+  analyzerSet(): AnalyzerSet | undefined {
+    const pending = this.pendingAnalyzers;
+    if (pending !== undefined) {
+      this.pendingAnalyzers = undefined;
+      this.analyzers = this.host.createAnalyzers(this, pending);
+    }
+    return this.analyzers;
   }
 
   get startTime(): number {
@@ -233,7 +268,7 @@ export class Connection {
       respAddr: this.respAddr,
       respPort: this.respPort,
       proto: this.proto,
-      services: this.services.slice(),
+      services: this.serviceList === undefined ? [] : this.serviceList.slice(),
       duration: lasted ? Math.round(duration * 1e6) / 1e6 : undefined,
       origBytes: lasted ? origBytes : undefined,
       respBytes: lasted ? respBytes : undefined,

@@ -13,14 +13,6 @@ export const enum TcpState {
   Reset = 6,
 }
 
-/** Index into TcpEndpoint.scaledCounts: checksum errors (C), retransmissions (T), zero windows (W), gaps (G). */
-export const enum ScaledLetter {
-  Checksum = 0,
-  Retransmit = 1,
-  ZeroWindow = 2,
-  Gap = 3,
-}
-
 const TWO_POW_32 = 4294967296;
 
 /** Signed distance a - b in 32-bit sequence space (Zeek's seq_delta). */
@@ -51,10 +43,16 @@ export class TcpEndpoint {
   histLastSyn = DOUBLE_ZERO;
   histLastFin = DOUBLE_ZERO;
   histLastRst = DOUBLE_ZERO;
-  /** Repeat counters and thresholds for the letters logged again at 10, 100, 1000... repeats (see ScaledLetter). */
-  readonly scaledCounts = [0, 0, 0, 0];
-  readonly scaledThresholds = [1, 1, 1, 1];
-  reassembler: TcpReassembler | undefined;
+  /**
+   * Repeat counts of the letters logged again at 10, 100, 1000... repeats (scaledHistoryEntry): checksum errors (C),
+   * retransmissions (T), zero windows (W), gaps (G). Small-integer fields, not arrays: no allocation per connection.
+   */
+  checksumCount = 0;
+  retransmitCount = 0;
+  zeroWindowCount = 0;
+  gapCount = 0;
+  /** Made on first use (TcpSession.reassemblerOf): most connections of a flood never carry data. */
+  reassembler: TcpReassembler | undefined = undefined;
   didEof = false;
 
   constructor(public isOrig: boolean) {}

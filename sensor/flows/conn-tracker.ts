@@ -6,7 +6,6 @@ import { AnalyzerSet } from '../analyzers/analyzer-set';
 import type { Analyzer, AnalyzerRegistry } from '../analyzers/registry';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
-import { formatAddress } from '../decode/address-format';
 import { be16 } from '../decode/byte-order';
 import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto, WeirdRecord } from './conn-record';
@@ -292,8 +291,7 @@ export class ConnTracker implements ConnectionHost {
     const version = pkt.ipVersion as 4 | 6;
     const conn = new Connection(this, this.uids.next(), proto, pkt.protocol, version,
       pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
-      formatAddress(pkt.data, pkt.srcAddrOffset, version), formatAddress(pkt.data, pkt.dstAddrOffset, version),
-      oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan, this.opts.localNets);
+      oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan);
     conn.bucketKey = key;
     this.table.insert(key, conn);
     this.live.add(conn);
@@ -384,7 +382,7 @@ export class ConnTracker implements ConnectionHost {
     this.live.delete(conn);
     this.table.delete(conn.bucketKey, conn);
     conn.analyzerSet()?.end();
-    this.opts.onConnection(conn.toRecord());
+    this.opts.onConnection(conn.toRecord(this.opts.localNets));
     conn.tcp?.releaseBuffers();
     if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.live.size >> 2) && !this.flushing) {
       this.dropRemovedConnections();

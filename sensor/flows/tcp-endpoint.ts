@@ -37,12 +37,14 @@ export class TcpEndpoint {
   ackWraps = 0;
   finCount = 0;
   rstCount = 0;
+  // The four relative sequence numbers below are written on SYN, FIN and RST packets only: they start as small
+  // integers (a double field costs every connection a heap number) and become doubles only past 2 GB.
   /** Relative sequence number just past the FIN. */
-  finSeq = DOUBLE_ZERO;
+  finSeq = 0;
   didClose = false;
-  histLastSyn = DOUBLE_ZERO;
-  histLastFin = DOUBLE_ZERO;
-  histLastRst = DOUBLE_ZERO;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
   /**
    * Repeat counts of the letters logged again at 10, 100, 1000... repeats (scaledHistoryEntry): checksum errors (C),
    * retransmissions (T), zero windows (W), gaps (G). Small-integer fields, not arrays: no allocation per connection.

@@ -80,8 +80,13 @@ export interface TrackerStats {
 export class ConnTracker implements ConnectionHost {
   /** Connections by symmetric 5-tuple hash (colliding connections share a hash and are told apart by matches()). */
   private readonly table = new FlowTable<Connection>();
-  /** Live connections in creation order (end-of-input flush order). */
-  private readonly live = new Set<Connection>();
+  /**
+   * Live connections in creation order (end-of-input flush order): a list linked through the connections themselves
+   * (Connection.prevLive/nextLive), which costs two fields each where a Set costs a hash-table entry.
+   */
+  private liveHead: Connection | undefined = undefined;
+  private liveTail: Connection | undefined = undefined;
+  private liveCount = 0;
   private readonly timers = new TimerQueue<Connection>(isTimerLive);
   /**
    * Live connections roughly in order of last activity, for eviction at the connection limit (second chance: one
@@ -230,7 +235,7 @@ export class ConnTracker implements ConnectionHost {
   /** End of input: every open connection ends now (in creation order). */
   flushAll(): void {
     this.flushing = true;
-    for (const conn of [...this.live]) this.removeConnection(conn);
+    for (let conn = this.liveHead; conn !== undefined; conn = this.liveHead) this.removeConnection(conn);
     this.flushing = false;
     this.timers.clear();
     this.recency.clear();
@@ -246,7 +251,7 @@ export class ConnTracker implements ConnectionHost {
    */
   stats(): TrackerStats {
     return {
-      active: this.live.size,
+      active: this.liveCount,
       total: this.total,
       evicted: this.evicted,
       timers: this.timers.size,
@@ -287,19 +292,19 @@ export class ConnTracker implements ConnectionHost {
 
   private createConnection(key: number, pkt: DecodedPacket, proto: TransportProto, srcPort: number, dstPort: number,
     oneWay: boolean): Connection {
-    if (this.live.size >= this.maxConnections) this.evictOne();
+    if (this.liveCount >= this.maxConnections) this.evictOne();
     const version = pkt.ipVersion as 4 | 6;
     const conn = new Connection(this, this.uids.next(), proto, pkt.protocol, version,
       pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
       oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan);
     conn.bucketKey = key;
     this.table.insert(key, conn);
-    this.live.add(conn);
+    this.linkLive(conn);
     this.total++;
     if (this.evictionQueueActive) {
       conn.queuedTime = this.now;
       this.recency.push(conn);
-    } else if (this.live.size >= this.maxConnections >> 1) {
+    } else if (this.liveCount >= this.maxConnections >> 1) {
       this.startEvictionQueue();
     }
 
@@ -379,12 +384,12 @@ export class ConnTracker implements ConnectionHost {
   private removeConnection(conn: Connection): void {
     if (conn.removed) return;
     conn.removed = true;
-    this.live.delete(conn);
+    this.unlinkLive(conn);
     this.table.delete(conn.bucketKey, conn);
     conn.analyzerSet()?.end();
     this.opts.onConnection(conn.toRecord(this.opts.localNets));
     conn.tcp?.releaseBuffers();
-    if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.live.size >> 2) && !this.flushing) {
+    if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.liveCount >> 2) && !this.flushing) {
       this.dropRemovedConnections();
     }
   }
@@ -395,7 +400,7 @@ export class ConnTracker implements ConnectionHost {
     this.timers.compact();
     if (!this.evictionQueueActive) return;
     this.queueWork += this.recency.length;
-    if (this.live.size < this.maxConnections >> 2) {
+    if (this.liveCount < this.maxConnections >> 2) {
       this.recency.clear();
       this.evictionQueueActive = false;
     } else {
@@ -403,14 +408,35 @@ export class ConnTracker implements ConnectionHost {
     }
   }
 
+  private linkLive(conn: Connection): void {
+    const tail = this.liveTail;
+    conn.prevLive = tail;
+    if (tail === undefined) this.liveHead = conn;
+    else tail.nextLive = conn;
+    this.liveTail = conn;
+    this.liveCount++;
+  }
+
+  private unlinkLive(conn: Connection): void {
+    const prev = conn.prevLive;
+    const next = conn.nextLive;
+    if (prev === undefined) this.liveHead = next;
+    else prev.nextLive = next;
+    if (next === undefined) this.liveTail = prev;
+    else next.prevLive = prev;
+    // A removed connection may stay reachable a while (timers, the eviction queue): it must not keep others alive.
+    conn.prevLive = conn.nextLive = undefined;
+    this.liveCount--;
+  }
+
   /** The table reached half its limit: queue every live connection, oldest first (creation order, O(live) once). */
   private startEvictionQueue(): void {
     this.evictionQueueActive = true;
-    for (const conn of this.live) {
+    for (let conn = this.liveHead; conn !== undefined; conn = conn.nextLive) {
       conn.queuedTime = conn.networkTime;
       this.recency.push(conn);
     }
-    this.queueWork += this.live.size;
+    this.queueWork += this.liveCount;
   }
 
   // ConnectionHost, for the connections this tracker owns. Methods rather than closures made per tracker: every tracker

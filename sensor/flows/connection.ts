@@ -102,6 +102,9 @@ export class Connection {
   removed = false;
   /** Network time of the packet being processed (for analyzers and weirds). */
   networkTime = DOUBLE_ZERO;
+  /** Neighbours in the tracker's list of live connections (creation order). */
+  prevLive: Connection | undefined = undefined;
+  nextLive: Connection | undefined = undefined;
   /** Flow table bucket this connection is filed under. */
   bucketKey = 0;
   /** Network time it last joined the tracker's eviction queue (it had packets since when networkTime is later). */

@@ -1,6 +1,5 @@
 // One side of a TCP connection as Zeek tracks it (TCP_Endpoint): state, sequence-space bookkeeping (32-bit
 // numbers widened with wrap counts), payload size from sequence numbers, and the per-side history counters.
-import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { TcpReassembler } from './tcp-reassembler';
 
 export const enum TcpState {
@@ -28,11 +27,11 @@ export class TcpEndpoint {
   state: TcpState = TcpState.Inactive;
   prevState: TcpState = TcpState.Inactive;
   peer!: TcpEndpoint;
-  /** Initial sequence number (as if a SYN was seen), 0..2^32-1. */
-  startSeq = DOUBLE_ZERO;
-  /** Sequence number after the last one sent, and the highest ack the peer sent for this side's data. */
-  lastSeq = DOUBLE_ZERO;
-  ackSeq = DOUBLE_ZERO;
+  // The three 32-bit sequence numbers below are stored as signed 32-bit values (small integers to V8) and read back
+  // unsigned through accessors: as double fields each would cost every connection a heap number.
+  private startBits = 0;
+  private lastBits = 0;
+  private ackBits = 0;
   seqWraps = 0;
   ackWraps = 0;
   finCount = 0;
@@ -58,6 +57,33 @@ export class TcpEndpoint {
   didEof = false;
 
   constructor(public isOrig: boolean) {}
+
+  /** Initial sequence number (as if a SYN was seen), 0..2^32-1. */
+  get startSeq(): number {
+    return this.startBits >>> 0;
+  }
+
+  set startSeq(seq: number) {
+    this.startBits = seq | 0;
+  }
+
+  /** Sequence number after the last one sent (0..2^32-1). */
+  get lastSeq(): number {
+    return this.lastBits >>> 0;
+  }
+
+  set lastSeq(seq: number) {
+    this.lastBits = seq | 0;
+  }
+
+  /** The highest ack the peer sent for this side's data (0..2^32-1). */
+  get ackSeq(): number {
+    return this.ackBits >>> 0;
+  }
+
+  set ackSeq(seq: number) {
+    this.ackBits = seq | 0;
+  }
 
   initStartSeq(seq: number): void {
     this.startSeq = seq >>> 0;

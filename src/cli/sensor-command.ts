@@ -9,6 +9,7 @@ import * as os from 'os';
 import { createLogger } from '../core/logger';
 import { StatusFile } from '../core/status-file';
 import { UserError } from '../core/user-error';
+import { applySensorHeapFlags } from './sensor-heap';
 import { LiveCaptureSource, LiveCaptureStats } from '../../sensor/capture/live-capture-source';
 import { openCaptureFile } from '../../sensor/capture/open-capture';
 import type { CaptureSource } from '../../sensor/capture/capture-source';
@@ -124,6 +125,8 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   const statusFilePath = opts.statusFile ?? (opts.interface !== undefined ? defaultStatusFile() : undefined);
   if (statusFilePath !== undefined) checkStatusDirectory(statusFilePath);
   const localNets = loadNetworks(opts.networks);
+  // Peak memory under floods (issue 18): V8 collects its old generation sooner than it would by default.
+  applySensorHeapFlags();
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
   const source: CaptureSource = liveSource ?? openCaptureFile(opts.read as string, { filter: opts.filter });

@@ -9,6 +9,7 @@ import * as os from 'os';
 import { createLogger } from '../core/logger';
 import { StatusFile } from '../core/status-file';
 import { UserError } from '../core/user-error';
+import { applySensorHeapFlags } from './sensor-heap';
 import { LiveCaptureSource, LiveCaptureStats } from '../../sensor/capture/live-capture-source';
 import { openCaptureFile } from '../../sensor/capture/open-capture';
 import type { CaptureSource } from '../../sensor/capture/capture-source';
@@ -140,6 +141,8 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     vulnerable: loadVulnerableSoftware(opts.vulnerableSoftware),
     assetTracking: ASSET_TRACKING[opts.softwareHosts ?? 'local'],
   });
+  // Peak memory under floods (issue 18): V8 collects its old generation sooner than it would by default.
+  applySensorHeapFlags();
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
   const source: CaptureSource = liveSource ?? openCaptureFile(opts.read as string, { filter: opts.filter });

@@ -105,9 +105,15 @@ function parseContentLength(v: string): number | undefined {
   return Number(n);
 }
 
+/** The line buffer of a direction that never needed one (never written: it grows before the first copy). */
+const NO_LINE = Buffer.alloc(0);
+/** First size of a direction's line buffer. */
+const FIRST_LINE_BYTES = 256;
+
 class Direction {
   state = State.FirstLine;
-  line = Buffer.alloc(256);
+  /** A line split over segments, gathered here: made on first use (most lines lie in one segment and never need it). */
+  line = NO_LINE;
   lineLen = 0;
   lineOverflow = false;
   /** Bytes of the line just read, CR and LF included. */
@@ -281,7 +287,7 @@ export class HttpParser {
       d.lineOverflow = true;
     }
     if (d.lineLen + n > d.line.length) {
-      const grown = Buffer.alloc(Math.min(MAX_LINE, Math.max(d.line.length * 2, d.lineLen + n)));
+      const grown = Buffer.alloc(Math.min(MAX_LINE, Math.max(d.line.length * 2, d.lineLen + n, FIRST_LINE_BYTES)));
       d.line.copy(grown, 0, 0, d.lineLen);
       d.line = grown;
     }

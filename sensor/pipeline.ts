@@ -52,6 +52,8 @@ export interface SensorPipelineOptions {
   rotation?: LogRotationOptions;
   /** Most connections tracked at once (ConnTracker's maxConnections; default DEFAULT_MAX_CONNECTIONS). */
   maxConnections?: number;
+  /** Keep each connection's MAC addresses for conn.log's orig_l2_addr / resp_l2_addr (Zeek's mac-logging). */
+  recordL2Addresses?: boolean;
   /** Buffered out-of-order TCP bytes over all connections (default DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES). */
   maxTotalReassemblyBytes?: number;
 }
@@ -142,6 +144,7 @@ export class SensorPipeline {
       // Without a checksum verdict the tracker accepts every packet (Zeek -C).
       checksum: opts.ignoreChecksums ? undefined : transportChecksumOk,
       maxConnections: opts.maxConnections,
+      recordL2Addresses: opts.recordL2Addresses,
       maxTotalReassemblyBytes: opts.maxTotalReassemblyBytes,
     });
   }

@@ -21,6 +21,7 @@ import { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS } from './conn-timeouts';
 
 export { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS };
 import { UidSource } from './uid';
+import { formatMac } from './mac-address';
 
 export interface ConnTrackerOptions {
   localNets: LocalNetworks;
@@ -46,6 +47,8 @@ export interface ConnTrackerOptions {
    * that would push the total past it skips ahead over its holes, reported as gaps (missed_bytes, history g/G).
    */
   maxTotalReassemblyBytes?: number;
+  /** Keep each connection's MAC addresses for conn.log (Zeek's policy/protocols/conn/mac-logging); off by default. */
+  recordL2Addresses?: boolean;
   /** Zeek's report_gaps_for_partial: count gaps in connections whose handshake was not seen. */
   reportGapsForPartial?: boolean;
   /**
@@ -297,6 +300,10 @@ export class ConnTracker implements ConnectionHost {
     const conn = new Connection(this, this.uids.next(), proto, pkt.protocol, version,
       pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
       oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan);
+    if (this.opts.recordL2Addresses === true) {
+      conn.origL2Addr = formatMac(pkt.l2Frame, pkt.l2SrcOffset);
+      conn.respL2Addr = formatMac(pkt.l2Frame, pkt.l2DstOffset);
+    }
     conn.bucketKey = key;
     this.table.insert(key, conn);
     this.linkLive(conn);

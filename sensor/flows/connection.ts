@@ -109,6 +109,12 @@ export class Connection {
   bucketKey = 0;
   /** Network time it last joined the tracker's eviction queue (it had packets since when networkTime is later). */
   queuedTime = DOUBLE_ZERO;
+  /**
+   * MAC addresses of the first packet's source and destination (Zeek's orig/resp l2_addr), set only when the tracker
+   * records them (the conn.log columns of Zeek's mac-logging policy); undefined when absent or all zero.
+   */
+  origL2Addr: string | undefined = undefined;
+  respL2Addr: string | undefined = undefined;
 
   constructor(
     readonly host: ConnectionHost,
@@ -256,6 +262,7 @@ export class Connection {
     [this.origPkts, this.respPkts] = [this.respPkts, this.origPkts];
     [this.origIpBytes, this.respIpBytes] = [this.respIpBytes, this.origIpBytes];
     [this.origSize, this.respSize] = [this.respSize, this.origSize];
+    [this.origL2Addr, this.respL2Addr] = [this.respL2Addr, this.origL2Addr];
     this.tcp?.flipRoles();
     this.addHistory('^');
   }
@@ -329,6 +336,8 @@ export class Connection {
       vlan: this.vlan === 0 ? undefined : this.vlan,
       innerVlan: this.innerVlan === 0 ? undefined : this.innerVlan,
       ipProto: this.ipProto,
+      origL2Addr: this.origL2Addr,
+      respL2Addr: this.respL2Addr,
     };
   }
 

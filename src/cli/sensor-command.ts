@@ -47,6 +47,8 @@ export interface SensorCommandOptions {
   listAnalyzers?: boolean;
   vulnerableSoftware?: string;
   softwareHosts: string;
+  logVlan?: boolean;
+  logL2Addr?: boolean;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
@@ -85,6 +87,8 @@ export function registerSensorCommand(program: Command): void {
         .default(DEFAULT_PROFILE),
     )
     .option('--json', "write JSON lines (Zeek's LogAscii::use_json) instead of TSV")
+    .option('--log-vlan', "with --profile zeek: conn.log's vlan and inner_vlan columns (Zeek's protocols/conn/vlan-logging)")
+    .option('--log-l2-addr', "with --profile zeek: conn.log's orig_l2_addr and resp_l2_addr MAC columns (Zeek's protocols/conn/mac-logging)")
     .option('--networks <file>', 'local networks, broctl networks.cfg format (default: the private address space)')
     .option('-C, --no-checksums', 'ignore bad IP/TCP/UDP checksums (Zeek -C)')
     .option('--status-file <file>', 'status snapshot rewritten every 5 s (default with -i: $NSM_HOME/spool/sensor-status.json; with -r: none)')
@@ -132,6 +136,14 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     throw new UserError('sensor: --rotate-command needs --rotate-interval');
   }
   if (opts.rotateCommand !== undefined) checkProgram(opts.rotateCommand);
+  const policyColumns = [
+    ...(opts.logVlan === true ? ['conn.vlan', 'conn.inner_vlan'] : []),
+    ...(opts.logL2Addr === true ? ['conn.orig_l2_addr', 'conn.resp_l2_addr'] : []),
+  ];
+  if (policyColumns.length > 0 && opts.profile !== 'zeek') {
+    // ELSA's bro_conn pattern walks a fixed column list: an extra column would shift its slots.
+    throw new UserError(`sensor: ${opts.logVlan === true ? '--log-vlan' : '--log-l2-addr'} needs --profile zeek (ELSA's bro_conn layout has no column for it)`);
+  }
   const maxConnections = positiveInteger('--max-connections', opts.maxConnections);
   const maxReassemblyMib = positiveInteger('--max-reassembly-mib', opts.maxReassemblyMib);
   const statusFilePath = opts.statusFile ?? (opts.interface !== undefined ? defaultStatusFile() : undefined);
@@ -150,6 +162,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   const logs = new LogWriterSet({
     dir: logDir,
     profile: opts.profile,
+    policyColumns,
     format: opts.json ? 'json' : 'ascii',
   });
   // The bar draws only when stderr is a terminal.
@@ -168,6 +181,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
       else process.stderr.write(`nsm sensor: warning: ${verdict.message}\n`);
     },
     maxConnections,
+    recordL2Addresses: opts.logL2Addr === true,
     maxTotalReassemblyBytes: maxReassemblyMib === undefined ? undefined : maxReassemblyMib * MIB,
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,
     onProgress: progress?.update,

@@ -26,15 +26,19 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 /** The NFLOG TLV type whose value is the packet. */
 const NFULA_PAYLOAD = 9;
-/** Nested tags beyond this are garbage, not a real frame: stops a crafted frame from looping long. */
-const MAX_LINK_HEADERS = 16;
+/**
+ * Zeek's PacketAnalyzer::max_depth: an analyzer at this position of the chain (the link layer's first analyzer is 1)
+ * may not hand the packet on; max_packet_analyzer_depth_exceeded instead. Also bounds a crafted frame's nesting.
+ */
+const MAX_ANALYZER_DEPTH = 25;
+const DEPTH_EXCEEDED = 'max_packet_analyzer_depth_exceeded';
 
 /** Returns the offset of the IP header after the link layer of `linkType`, or -1 (weird reported if malformed). */
 export function findNetworkLayer(linkType: number, frame: Buffer, offset: number, end: number, out: DecodedPacket, weird: WeirdReporter): number {
   const len = end - offset;
   switch (linkType) {
     case 1: // Ethernet
-      return ethernet(frame, offset, end, out, weird, 0);
+      return ethernet(frame, offset, end, out, weird, 1);
     case 9: // DLT_PPP: with HDLC-like framing when it starts ff 03, else the bare PPP protocol field
       if (len <= 2) {
         weird.weird('truncated_ppp_header', out);
@@ -59,7 +63,7 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
         weird.weird('truncated_c_hdlc_header', out);
         return -1;
       }
-      return etherType(be16(frame, offset + 2), frame, offset + 4, end, out, weird, 0);
+      return etherType(be16(frame, offset + 2), frame, offset + 4, end, out, weird, 1, 'C_HDLC');
     case 239: // DLT_NFLOG
       return nflog(frame, offset, end, out, weird);
     case 105: // DLT_IEEE802_11
@@ -98,7 +102,7 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
       // Its 8-byte address field holds the sender's link-layer address (Zeek takes the first 6 bytes); no destination.
       out.l2Frame = frame;
       out.l2SrcOffset = offset + 6;
-      return etherType(be16(frame, offset + 14), frame, offset + 16, end, out, weird, 0);
+      return etherType(be16(frame, offset + 14), frame, offset + 16, end, out, weird, 1, 'LINUXSLL');
     }
     case 276: { // Linux cooked capture v2: 20 bytes, protocol first
       if (len <= 20) {
@@ -107,15 +111,15 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
       }
       out.l2Frame = frame;
       out.l2SrcOffset = offset + 12;
-      return etherType(be16(frame, offset), frame, offset + 20, end, out, weird, 0);
+      return etherType(be16(frame, offset), frame, offset + 20, end, out, weird, 1, 'LINUXSLL2');
     }
     default:
       return -1;
   }
 }
 
-/** An Ethernet header at `offset` (also the inner frame of PBB); `hops` counts the headers already followed. */
-function ethernet(frame: Buffer, offset: number, end: number, out: DecodedPacket, weird: WeirdReporter, hops: number): number {
+/** An Ethernet header at `offset` (also the inner frame of PBB), the analyzer at position `depth` of Zeek's chain. */
+function ethernet(frame: Buffer, offset: number, end: number, out: DecodedPacket, weird: WeirdReporter, depth: number): number {
   if (end - offset <= 16) {
     weird.weird('truncated_ethernet_frame', out);
     return -1;
@@ -134,10 +138,14 @@ function ethernet(frame: Buffer, offset: number, end: number, out: DecodedPacket
   out.l2DstOffset = p;
   out.l2SrcOffset = p + 6;
   const type = be16(frame, p + 12);
-  if (type >= 1536) return etherType(type, frame, p + 14, end, out, weird, hops + 1);
+  if (type >= 1536) return etherType(type, frame, p + 14, end, out, weird, depth, 'ETHERNET');
   if (type <= 1500) {
     if (end - (p + 14) < 2) {
       weird.weird('truncated_ethernet_frame', out);
+      return -1;
+    }
+    if (depth >= MAX_ANALYZER_DEPTH) {
+      weird.weird(DEPTH_EXCEEDED, out, undefined, 'ETHERNET');
       return -1;
     }
     // As Zeek: the 802.3 length field ends the frame (trailing padding dropped).
@@ -176,9 +184,17 @@ function llcFrame(frame: Buffer, q: number, end: number, out: DecodedPacket, wei
   return -1;
 }
 
-/** Follows one EtherType (and any tags or labels after it) to the IP header. */
-function etherType(type: number, frame: Buffer, p: number, end: number, out: DecodedPacket, weird: WeirdReporter, hops: number): number {
-  for (; hops < MAX_LINK_HEADERS; hops++) {
+/**
+ * Follows one EtherType (and any tags or labels after it) to the IP header. `depth` is the chain position of the
+ * analyzer handing on `type` (Zeek's component name `source`): each tag is one more analyzer, as in Zeek.
+ */
+function etherType(type: number, frame: Buffer, p: number, end: number, out: DecodedPacket, weird: WeirdReporter, depth: number, source: string): number {
+  for (;;) {
+    if (depth >= MAX_ANALYZER_DEPTH) {
+      weird.weird(DEPTH_EXCEEDED, out, undefined, source);
+      return -1;
+    }
+    depth++;
     switch (type) {
       case ETH_IPV4:
       case ETH_IPV6:
@@ -196,6 +212,7 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
         else out.innerVlan = vlan;
         type = be16(frame, p + 2);
         p += 4;
+        source = 'VLAN';
         if (type < 1536) {
           if (type > 1500) {
             weird.weird('undefined_vlan_protocol', out);
@@ -204,6 +221,10 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
           // An 802.3 length inside the tag: LLC/SNAP follows.
           if (end - p < 2) {
             weird.weird('truncated_VLAN_header', out);
+            return -1;
+          }
+          if (depth >= MAX_ANALYZER_DEPTH) {
+            weird.weird(DEPTH_EXCEEDED, out, undefined, 'VLAN');
             return -1;
           }
           return llcFrame(frame, p, Math.min(end, p + type), out, weird);
@@ -215,7 +236,11 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
           weird.weird('truncated_PBB_header', out);
           return -1;
         }
-        return ethernet(frame, p + 4, end, out, weird, hops);
+        if (depth >= MAX_ANALYZER_DEPTH) {
+          weird.weird(DEPTH_EXCEEDED, out, undefined, 'PBB');
+          return -1;
+        }
+        return ethernet(frame, p + 4, end, out, weird, depth + 1);
       case ETH_VNTAG: {
         if (end - p <= 6) {
           weird.weird('truncated_vntag_header', out);
@@ -225,6 +250,7 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
         type = be16(frame, p + 4);
         p += 6;
         if (type !== ETH_VLAN && type !== ETH_QINQ && type !== ETH_QINQ_OLD) return -1;
+        source = 'VNTAG';
         break;
       }
       case ETH_ARP:
@@ -232,23 +258,31 @@ function etherType(type: number, frame: Buffer, p: number, end: number, out: Dec
         arp(frame, p, end, out, weird);
         return -1;
       case ETH_MPLS_UNICAST:
-      case ETH_MPLS_MULTICAST:
-        return mplsStack(frame, p, end, out, weird);
+      case ETH_MPLS_MULTICAST: {
+        const ip = mplsStack(frame, p, end, out, weird);
+        if (ip >= 0 && depth >= MAX_ANALYZER_DEPTH) {
+          weird.weird(DEPTH_EXCEEDED, out, undefined, 'MPLS');
+          return -1;
+        }
+        return ip;
+      }
       case ETH_PPPOE_SESSION: {
         if (end - p <= 8) {
           weird.weird('truncated_pppoe_header', out);
           return -1;
         }
         const ppp = be16(frame, p + 6);
-        if (ppp === PPP_IPV4 || ppp === PPP_IPV6) return p + 8;
-        return -1;
+        if (ppp !== PPP_IPV4 && ppp !== PPP_IPV6) return -1;
+        if (depth >= MAX_ANALYZER_DEPTH) {
+          weird.weird(DEPTH_EXCEEDED, out, undefined, 'PPPOE');
+          return -1;
+        }
+        return p + 8;
       }
       default:
         return -1; // LLDP, ...: not IP, nothing weird about it
     }
   }
-  weird.weird('truncated_link_header', out);
-  return -1;
 }
 
 /** Skips the MPLS label stack; the payload's protocol is not encoded, so the IP decoder guesses from the version nibble (as Zeek does). */

@@ -34,6 +34,7 @@ const PACKET_WEIRD_SOURCES: ReadonlyMap<string, string> = new Map([
   ['truncated_802_11_llc_header', 'IEEE802_11'],
   ['truncated_radiotap_header', 'IEEE802_11_RADIO'],
   ['truncated_link_header', 'MPLS'],
+  // max_packet_analyzer_depth_exceeded: the decoder names the analyzer that hit the limit.
   ['truncated_pppoe_header', 'PPPOE'],
   ['null_analyzer_failed', 'NULL'],
   ['truncated_Linux_SLL_header', 'LINUXSLL'],
@@ -70,13 +71,13 @@ const RAISED_BEFORE_IP_HEADER_ACCEPTED: ReadonlySet<string> = new Set([
 /** The decoder's WeirdReporter: each weird becomes a record for `onWeird` (normally WeirdPolicy.report). */
 export function packetWeirdReporter(onWeird: (rec: WeirdRecord) => void, peer: string): WeirdReporter {
   return {
-    weird(name: string, pkt: DecodedPacket, addl?: string): void {
-      onWeird(packetWeirdRecord(name, pkt, addl, peer));
+    weird(name: string, pkt: DecodedPacket, addl?: string, source?: string): void {
+      onWeird(packetWeirdRecord(name, pkt, addl, peer, source));
     },
   };
 }
 
-export function packetWeirdRecord(name: string, pkt: DecodedPacket, addl: string | undefined, peer: string): WeirdRecord {
+export function packetWeirdRecord(name: string, pkt: DecodedPacket, addl: string | undefined, peer: string, source?: string): WeirdRecord {
   const transportStage = pkt.l4Offset > 0;
   const rec: WeirdRecord = {
     tsSec: pkt.tsSec,
@@ -85,7 +86,7 @@ export function packetWeirdRecord(name: string, pkt: DecodedPacket, addl: string
     addl: addl === '' ? undefined : addl,
     notice: false,
     peer,
-    source: weirdSource(name, pkt, transportStage),
+    source: source ?? weirdSource(name, pkt, transportStage),
   };
   const v = pkt.ipVersion;
   const len = v === 4 ? 4 : 16;

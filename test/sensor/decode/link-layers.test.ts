@@ -155,6 +155,21 @@ describe('link layers (Zeek packet analyzers)', () => {
       expect(decode(1, MAC_B + MAC_A + '8100 0005 05ff' + '00'.repeat(8)).weirds).to.deep.equal(['undefined_vlan_protocol']);
     });
 
+    it('stops at Zeek\'s packet analyzer depth (25) with the weird from the analyzer that hit it', () => {
+      const tagged = (n: number): Buffer => Buffer.from(MAC_B + MAC_A + '8100' + '00058100'.repeat(n - 1) + '00050800' + IPV4, 'hex');
+      const run = (frame: Buffer): { ip: number; weirds: string[] } => {
+        const weirds: string[] = [];
+        const pkt = new DecodedPacket();
+        pkt.reset();
+        const ip = findNetworkLayer(1, frame, 0, frame.length, pkt, { weird: (name, _p, _a, source) => weirds.push(`${name} ${source}`) });
+        return { ip, weirds };
+      };
+      // Ethernet is analyzer 1, each tag one more: 23 tags put IP at 25, a 24th tag at 25 may not hand on.
+      expect(run(tagged(23))).to.deep.equal({ ip: 14 + 23 * 4, weirds: [] });
+      expect(run(tagged(24))).to.deep.equal({ ip: -1, weirds: ['max_packet_analyzer_depth_exceeded VLAN'] });
+      expect(run(tagged(200))).to.deep.equal({ ip: -1, weirds: ['max_packet_analyzer_depth_exceeded VLAN'] });
+    });
+
     it('ARP makes no packet to decode and no weird; a truncated one is truncated_ARP', () => {
       const arp = '0001 0800 06 04 0001' + MAC_A + 'c0a80001' + '000000000000' + 'c0a80002';
       expect(decode(1, MAC_B + MAC_A + '0806' + arp)).to.deep.equal({ ip: -1, weirds: [], src: mac(MAC_A), dst: mac(MAC_B) });

@@ -19,6 +19,9 @@ export interface AnalyzedConnection {
   readonly services: string[];
   /** Zeek's history string (TCP: which SYNs were seen); optional for connections that keep none. */
   readonly history?: string;
+  /** local_orig / local_resp as conn.log writes them (undefined: no local networks). */
+  readonly localOrig?: boolean | undefined;
+  readonly localResp?: boolean | undefined;
   weird(name: string, addl?: string, source?: string): void;
   /** Adds `code` to the history the first time `mask` is seen (Zeek's CheckHistory). */
   checkHistory(mask: number, code: string): boolean;
@@ -60,6 +63,8 @@ class Attached implements ConnectionContext {
     const h = this.conn.history;
     return h === undefined || this.conn.proto !== 'tcp' ? undefined : !/[SH]/i.test(h);
   }
+  get localOrig(): boolean | undefined { return this.conn.localOrig; }
+  get localResp(): boolean | undefined { return this.conn.localResp; }
   // Exact: a capture time in seconds with 6 decimals is within a quarter microsecond of its double.
   get networkTimeMicros(): number { return Math.round(this.conn.networkTime * 1e6); }
 

@@ -46,6 +46,9 @@ export interface ConnectionContext {
    * analyzers (HTTP) skip such connections. Undefined where the connection does not say.
    */
   readonly partial?: boolean;
+  /** Whether each side is in the local networks (conn.log's local_orig/local_resp); undefined when none are set. */
+  readonly localOrig?: boolean;
+  readonly localResp?: boolean;
 }
 
 /** One analyzer attached to one connection. Every method is optional; `isOrig` is from the originator's view. */

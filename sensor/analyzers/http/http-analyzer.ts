@@ -6,6 +6,7 @@ import type { Analyzer, AnalyzerInstance, ConnectionContext, ContentMatcher } fr
 import { HttpInfo, httpLog } from './http-log';
 import type { SharedState } from '../shared-state';
 import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
+import { HttpFiles } from './http-files';
 
 /** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
 const budgets = new WeakMap<SharedState, EncodedBodyBudget>();
@@ -43,9 +44,12 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   private transDepth = 0;
   private confirmed = false;
   private skipPartial: boolean | undefined;
+  /** Each message body as a file (files.log, and the fuid/mime columns of http.log). */
+  private readonly files: HttpFiles;
 
   constructor(private readonly ctx: ConnectionContext) {
     this.parser = new HttpParser(this, budgetOf(ctx.shared));
+    this.files = new HttpFiles(ctx);
   }
 
   deliverStream(isOrig: boolean, data: Buffer, offset: number, length: number): void {
@@ -66,6 +70,8 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   /** main.zeek's finalize_http: every pending transaction is written (index 0 never is). */
   end(): void {
     this.parser.end();
+    this.files.endFile(false);
+    this.files.endFile(true);
     // Zeek walks its table in hash order; for the small counts of the Zeek cases that is newest first.
     const keys = [...this.pending.keys()].filter((k) => k !== 0).sort((a, b) => b - a);
     for (const k of keys) this.ctx.log(httpLog, this.pending.get(k) as HttpInfo);
@@ -98,6 +104,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
       }
     }
     this.currentRequest++;
+    this.files.beginMessage(true);
     const info = this.state(true);
     info.method = method;
     info.uri = uri;
@@ -110,6 +117,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
     if (current === undefined || (current.statusCode !== undefined && !(current.statusCode >= 100 && current.statusCode <= 199))) {
       this.currentResponse++;
     }
+    this.files.beginMessage(false);
     const info = this.state(false);
     info.statusCode = code;
     info.statusMsg = reason;
@@ -122,6 +130,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
 
   header(isOrig: boolean, name: string, value: string): void {
     const info = this.state(isOrig);
+    this.files.header(isOrig, name, value);
     if (!isOrig) return;
     if (name === 'REFERER') info.referrer = value;
     else if (name === 'HOST') info.host = value;
@@ -142,7 +151,16 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
     }
   }
 
+  entityData(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    this.files.data(isOrig, this.state(isOrig), data, offset, length);
+  }
+
+  entityGap(isOrig: boolean, length: number): void {
+    this.files.gap(isOrig, this.state(isOrig), length);
+  }
+
   messageDone(isOrig: boolean, bodyLength: number): void {
+    this.files.endFile(isOrig);
     const info = this.state(isOrig);
     if (isOrig) {
       info.requestBodyLen = bodyLength;

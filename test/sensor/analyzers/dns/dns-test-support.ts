@@ -4,9 +4,12 @@ import type { ConnectionContext } from '../../../../sensor/analyzers/registry';
 import { SharedState } from '../../../../sensor/analyzers/shared-state';
 import type { LogSchema } from '../../../../sensor/logs/log-schema';
 import type { DnsInfo } from '../../../../sensor/analyzers/dns/dns-log';
+import type { FileInfo } from '../../../../sensor/analyzers/files/files-log';
 
 export interface RecordingContext extends ConnectionContext {
   rows: DnsInfo[];
+  /** files.log rows (file analysis of the bodies a protocol carries), kept apart from the protocol's own rows. */
+  files: FileInfo[];
   weirds: { name: string; addl?: string }[];
   history: string;
   violations: string[];
@@ -17,7 +20,7 @@ export interface RecordingContext extends ConnectionContext {
 
 export function recordingContext(opts: { proto?: 'udp' | 'tcp'; respAddr?: string; respPort?: number } = {}): RecordingContext {
   const ctx: RecordingContext = {
-    rows: [], weirds: [], history: '', violations: [], services: [], flips: 0, now: 1000,
+    rows: [], files: [], weirds: [], history: '', violations: [], services: [], flips: 0, now: 1000,
     uid: 'Ctest', proto: opts.proto ?? 'udp', origAddr: '192.0.2.1', origPort: 40000,
     respAddr: opts.respAddr ?? '192.0.2.53', respPort: opts.respPort ?? 53,
     get networkTime() { return ctx.now; },
@@ -28,7 +31,10 @@ export function recordingContext(opts: { proto?: 'udp' | 'tcp'; respAddr?: strin
       ctx.weirds.push({ name, addl: max ? `${limit} > ${max}` : String(limit) });
       if (!ctx.history.includes('X')) ctx.history += 'X';
     },
-    log<R>(_schema: LogSchema<R>, record: R) { ctx.rows.push({ ...(record as unknown as DnsInfo) }); },
+    log<R>(schema: LogSchema<R>, record: R) {
+      if (schema.path === 'files') ctx.files.push({ ...(record as unknown as FileInfo) });
+      else ctx.rows.push({ ...(record as unknown as DnsInfo) });
+    },
     violation(reason: string) { ctx.violations.push(reason); },
     flipRoles() { ctx.flips++; },
     shared: new SharedState(),

@@ -10,7 +10,7 @@ import { HttpSession } from '../../../../sensor/analyzers/http/http-analyzer';
 import { filenameFromDisposition, MAX_FILES_PER_SIDE } from '../../../../sensor/analyzers/http/http-files';
 import type { HttpInfo } from '../../../../sensor/analyzers/http/http-log';
 import { fileAnalysisOf } from '../../../../sensor/analyzers/files/file-analysis';
-import { BOF_BUFFER_SIZE, SIGNATURE_COUNT, sniffAll, sniffMime } from '../../../../sensor/analyzers/files/mime-sniffer';
+import { BOF_BUFFER_SIZE, fixedFirstByte, SIGNATURE_COUNT, sniffAll, sniffMime } from '../../../../sensor/analyzers/files/mime-sniffer';
 import { recordingContext, RecordingContext } from '../dns/dns-test-support';
 
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(5000, 7)]);
@@ -58,6 +58,17 @@ describe('file analysis', () => {
     const all = sniffAll(Buffer.from('<html><head></head><body>hello</body></html>'));
     expect(all.map((m) => m.mime)).to.include.members(['text/html', 'text/plain']);
     expect(all[0].strength).to.be.at.least(all[all.length - 1].strength);
+  });
+
+  it('tries only the signatures that can start with the first byte, and still reports what all of them would (property)', () => {
+    expect(fixedFirstByte('^PK\\x03\\x04')).to.equal(0x50);
+    expect(fixedFirstByte('(\\x2d\\x2d)(.{3})')).to.equal(0x2d);
+    for (const src of ['(a|b)c', '(ab)?c', 'a|b', '[ab]c', '.{2}x', 'a?b']) expect(fixedFirstByte(src), src).to.equal(undefined);
+    const starts = ['PK\x03\x04', '\x89PNG\r\n\x1a\n', 'GIF8', '%PDF-', 'MZ', '\x1f\x8b', '<html', '{"', 'Rar!', '\xff\xd8\xff', '#!/bin/sh\n', '\x7fELF'];
+    fc.assert(fc.property(fc.constantFrom(...starts), fc.uint8Array({ maxLength: 300 }), fc.boolean(), (start, rest, prefixed) => {
+      const b = Buffer.concat([Buffer.from(prefixed ? start : '', 'latin1'), Buffer.from(rest)]);
+      expect(sniffMime(b)).to.equal(sniffAll(b)[0]?.mime);
+    }), { numRuns: 2000, seed: 3 });
   });
 
   it('returns on hostile starts built to make nested regex repeats backtrack (blanks, unclosed comments)', () => {

@@ -5,6 +5,7 @@
 
 import type { ConnectionContext } from '../registry';
 import { AnalyzedFile, fileAnalysisOf } from '../files/file-analysis';
+import { multipartBoundary, MultipartSplitter } from '../files/multipart';
 import type { HttpInfo } from './http-log';
 import { unescapeUri } from './http-parser';
 
@@ -27,6 +28,9 @@ interface Side {
   /** File name and announced size of the current message, from its headers. */
   filename?: string;
   contentLength?: number;
+  contentType?: string;
+  /** A multipart body: split into its parts, each its own file (Zeek's MIME sub-entities); null when not multipart. */
+  splitter?: MultipartSplitter | null;
   /** Bodies seen on this side so far (Zeek's orig/resp_mime_depth, part of the file handle). */
   depth: number;
   file?: AnalyzedFile;
@@ -45,10 +49,13 @@ export class HttpFiles {
     this.endFile(isOrig);
     s.filename = undefined;
     s.contentLength = undefined;
+    s.contentType = undefined;
+    s.splitter = undefined;
   }
 
   header(isOrig: boolean, name: string, value: string): void {
     const s = this.side(isOrig);
+    if (name === 'CONTENT-TYPE') s.contentType = value;
     if (name === 'CONTENT-DISPOSITION' ? FILENAME_IN_DISPOSITION.test(value) : name === 'CONTENT-TYPE' && NAME_IN_CONTENT_TYPE.test(value)) {
       s.filename = filenameFromDisposition(value);
     } else if (name === 'CONTENT-LENGTH' && /^[0-9]{1,15}$/.test(value)) {
@@ -58,21 +65,67 @@ export class HttpFiles {
   }
 
   data(isOrig: boolean, row: HttpInfo, buf: Buffer, offset: number, length: number): void {
-    this.fileFor(isOrig, row).data(buf, offset, length);
+    const s = this.side(isOrig);
+    if (s.splitter === undefined) {
+      const boundary = multipartBoundary(s.contentType);
+      s.splitter = boundary === undefined ? null : this.splitterFor(isOrig, row, boundary);
+    }
+    if (s.splitter !== null) s.splitter.write(buf, offset, length);
+    else this.fileFor(isOrig, row).data(buf, offset, length);
   }
 
   gap(isOrig: boolean, row: HttpInfo, length: number): void {
+    const s = this.side(isOrig);
+    // A gap in a multipart body loses the part structure: the rest is not analysed.
+    if (s.splitter) {
+      s.splitter.end();
+      s.splitter = null;
+      return;
+    }
     this.fileFor(isOrig, row).gap(length);
   }
 
   /** The message on this side is done: its file ends (files.log row written, MIME type in the http row). */
   endFile(isOrig: boolean): void {
     const s = this.side(isOrig);
+    if (s.splitter) s.splitter.end();
+    s.splitter = undefined;
     const file = s.file;
     if (file === undefined) return;
     s.file = undefined;
     s.row = undefined;
     file.end();
+  }
+
+  /** Each leaf part of a multipart body becomes a file, named by its own Content-Disposition. */
+  private splitterFor(isOrig: boolean, row: HttpInfo, boundary: string): MultipartSplitter {
+    const s = this.side(isOrig);
+    let partName: string | undefined;
+    let started = false;
+    return new MultipartSplitter(boundary, {
+      partBegin: (headers) => {
+        partName = undefined;
+        started = false;
+        for (const h of headers) {
+          if (h.name === 'CONTENT-DISPOSITION' ? FILENAME_IN_DISPOSITION.test(h.value) : h.name === 'CONTENT-TYPE' && NAME_IN_CONTENT_TYPE.test(h.value)) {
+            partName = filenameFromDisposition(h.value);
+          }
+        }
+      },
+      partData: (data, offset, length) => {
+        if (!started) {
+          started = true;
+          s.filename = partName;
+          s.contentLength = undefined;
+        }
+        this.fileFor(isOrig, row).data(data, offset, length);
+      },
+      partEnd: () => {
+        const file = s.file;
+        s.file = undefined;
+        file?.end();
+      },
+    });
   }
 
   private side(isOrig: boolean): Side {

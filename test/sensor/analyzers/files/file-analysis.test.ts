@@ -142,6 +142,38 @@ describe('file analysis', () => {
     expect([ctx.files[0].md5, ctx.files[0].analyzers]).to.deep.equal([undefined, []]);
   });
 
+  it('makes a file of each part of a multipart body, nested ones too, however the body is cut (property)', () => {
+    const inner = ['--in', 'Content-Type: text/plain', '', 'inner part text here', '--in--'].join('\r\n');
+    const body = Buffer.concat([Buffer.from(['preamble', '--out', 'Content-Disposition: form-data; name="a"', '', 'field value one',
+      '--out', 'Content-Disposition: form-data; name="f"; filename="pic.png"', 'Content-Type: image/png', '', ''].join('\r\n')),
+    PNG, Buffer.from(['', '--out', 'Content-Type: multipart/mixed; boundary=in', '', inner, '--out--', 'epilogue'].join('\r\n'))]);
+    const headers = `Content-Type: multipart/form-data; boundary=out\r\nContent-Length: ${body.length}\r\n`;
+    const run = (cuts: number[]) => {
+      const ctx = recordingContext({ proto: 'tcp', respPort: 80 });
+      const s = new HttpSession(ctx);
+      const req = Buffer.concat([Buffer.from(`POST /up HTTP/1.1\r\nHost: h\r\n${headers}\r\n`), body]);
+      const at = [0, ...cuts.filter((c) => c > 0 && c < req.length).sort((a, b) => a - b), req.length];
+      for (let i = 1; i < at.length; i++) if (at[i] > at[i - 1]) s.deliverStream(true, req, at[i - 1], at[i] - at[i - 1]);
+      s.end();
+      return ctx;
+    };
+    const whole = run([]);
+    expect(whole.files.map((f) => [f.seenBytes, f.mimeType, f.filename, f.isOrig, f.md5])).to.deep.equal([
+      // A form field without filename= has no file name (Zeek's test wants `filename`).
+      [15, 'text/plain', undefined, true, md5(Buffer.from('field value one'))],
+      [PNG.length, 'image/png', 'pic.png', true, md5(PNG)],
+      [20, 'text/plain', undefined, true, md5(Buffer.from('inner part text here'))],
+    ]);
+    const row = whole.rows[0] as unknown as HttpInfo;
+    expect(row.origFuids).to.deep.equal(whole.files.map((f) => f.fuid));
+    expect(row.origFilenames).to.deep.equal(['pic.png']);
+    expect(row.origMimeTypes).to.deep.equal(['text/plain', 'image/png', 'text/plain']);
+    expect(row.requestBodyLen).to.equal(body.length);
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: body.length + 80 }), { maxLength: 30 }), (cuts) => {
+      expect(run(cuts).files.map((f) => [f.seenBytes, f.md5, f.mimeType])).to.deep.equal(whole.files.map((f) => [f.seenBytes, f.md5, f.mimeType]));
+    }), { numRuns: 150, seed: 5 });
+  });
+
   it("extracts file names as Zeek's extract_filename_from_content_disposition does", () => {
     expect(filenameFromDisposition('attachment; filename="report.pdf"')).to.equal('report.pdf');
     expect(filenameFromDisposition('attachment; filename=plain.txt')).to.equal('plain.txt');

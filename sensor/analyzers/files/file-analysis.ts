@@ -18,6 +18,20 @@ export type FileHashName = 'md5' | 'sha1' | 'sha256';
  */
 export const DEFAULT_FILE_HASHES: readonly FileHashName[] = ['md5', 'sha1', 'sha256'];
 
+/**
+ * `--file-hashes`: a comma-separated list of md5, sha1, sha256 (any case, in any order, written in that order), or
+ * `none`. Throws on anything else.
+ */
+export function parseFileHashes(text: string): FileHashName[] {
+  const items = text.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  if (items.length === 1 && items[0] === 'none') return [];
+  if (items.length === 0) throw new Error('empty list (use none for no hashes)');
+  for (const it of items) {
+    if (!(DEFAULT_FILE_HASHES as readonly string[]).includes(it)) throw new Error(`unknown hash ${it} (md5, sha1, sha256 or none)`);
+  }
+  return DEFAULT_FILE_HASHES.filter((h) => items.includes(h));
+}
+
 const ANALYZER_NAMES: Record<FileHashName, string> = { md5: 'MD5', sha1: 'SHA1', sha256: 'SHA256' };
 
 export interface FileOpenOptions {

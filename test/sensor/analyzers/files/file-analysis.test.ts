@@ -9,7 +9,7 @@ import * as zlib from 'zlib';
 import { HttpSession } from '../../../../sensor/analyzers/http/http-analyzer';
 import { filenameFromDisposition, MAX_FILES_PER_SIDE } from '../../../../sensor/analyzers/http/http-files';
 import type { HttpInfo } from '../../../../sensor/analyzers/http/http-log';
-import { fileAnalysisOf } from '../../../../sensor/analyzers/files/file-analysis';
+import { fileAnalysisOf, parseFileHashes } from '../../../../sensor/analyzers/files/file-analysis';
 import { BOF_BUFFER_SIZE, fixedFirstByte, SIGNATURE_COUNT, sniffAll, sniffMime } from '../../../../sensor/analyzers/files/mime-sniffer';
 import { recordingContext, RecordingContext } from '../dns/dns-test-support';
 
@@ -172,6 +172,13 @@ describe('file analysis', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: body.length + 80 }), { maxLength: 30 }), (cuts) => {
       expect(run(cuts).files.map((f) => [f.seenBytes, f.md5, f.mimeType])).to.deep.equal(whole.files.map((f) => [f.seenBytes, f.md5, f.mimeType]));
     }), { numRuns: 150, seed: 5 });
+  });
+
+  it('reads --file-hashes lists', () => {
+    expect(parseFileHashes('sha256,MD5')).to.deep.equal(['md5', 'sha256']);
+    expect(parseFileHashes('none')).to.deep.equal([]);
+    expect(() => parseFileHashes('crc32')).to.throw(/unknown hash crc32/);
+    expect(() => parseFileHashes('')).to.throw(/empty/);
   });
 
   it("extracts file names as Zeek's extract_filename_from_content_disposition does", () => {

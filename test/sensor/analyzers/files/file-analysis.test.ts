@@ -174,6 +174,23 @@ describe('file analysis', () => {
     }), { numRuns: 150, seed: 5 });
   });
 
+  it('survives mutated multipart bodies: no throw, no part longer than the body, buffered line bounded (fuzz)', () => {
+    const base = Buffer.from(['--b', 'Content-Type: multipart/mixed; boundary=c', '', '--c', 'Content-Disposition: x; filename=a', '',
+      'data\nmore', '--c--', '--b', '', 'tail', '--b--'].join('\r\n'));
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 20 }),
+      fc.uint8Array({ maxLength: 40000 }), (edits, junk) => {
+        const body = Buffer.concat([base, Buffer.from(junk)]);
+        for (const [at, v] of edits) body[at] = v;
+        const ctx = recordingContext({ proto: 'tcp', respPort: 80 });
+        const sess = new HttpSession(ctx);
+        const req = Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+        sess.deliverStream(true, req, 0, req.length);
+        sess.end();
+        expect(ctx.weirds.filter((w) => w.name === 'analyzer_failed')).to.deep.equal([]);
+        for (const f of ctx.files) expect(f.seenBytes).to.be.at.most(body.length);
+      }), { numRuns: 200, seed: 11 });
+  });
+
   it('reads --file-hashes lists', () => {
     expect(parseFileHashes('sha256,MD5')).to.deep.equal(['md5', 'sha256']);
     expect(parseFileHashes('none')).to.deep.equal([]);

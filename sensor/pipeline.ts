@@ -15,6 +15,7 @@ import { LocalNetworks } from './flows/local-networks';
 import { UidSource } from './flows/uid';
 import { connLog } from './logs/conn-log';
 import { LogWriterSet, RotatedLog } from './logs/log-writer-set';
+import { ChecksumOffloadCheck, ChecksumOffloadVerdict } from './checksum-offload-check';
 import { packetWeirdReporter } from './logs/packet-weirds';
 import { weirdLog } from './logs/weird-log';
 import { WeirdPolicy, WeirdPolicyOptions } from './logs/weird-policy';
@@ -35,6 +36,11 @@ export interface SensorPipelineOptions {
   /** Zeek's -C: accept packets with bad IP/TCP/UDP checksums. */
   ignoreChecksums?: boolean;
   /**
+   * Called once if most TCP or UDP checksums are bad (checksum offloading; see ChecksumOffloadCheck), at most ten
+   * seconds of network time into the capture or at its end. The verdict also stays in stats().
+   */
+  onChecksumOffloading?: (verdict: ChecksumOffloadVerdict) => void;
+  /**
    * Live capture: rows reach the disk at least this often (ms), and idle connections expire by wall clock when no
    * packets arrive. File mode needs neither: buffers flush when full and at the end.
    */
@@ -46,6 +52,8 @@ export interface SensorPipelineOptions {
   rotation?: LogRotationOptions;
   /** Most connections tracked at once (ConnTracker's maxConnections; default DEFAULT_MAX_CONNECTIONS). */
   maxConnections?: number;
+  /** Keep each connection's MAC addresses for conn.log's orig_l2_addr / resp_l2_addr (Zeek's mac-logging). */
+  recordL2Addresses?: boolean;
   /** Buffered out-of-order TCP bytes over all connections (default DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES). */
   maxTotalReassemblyBytes?: number;
 }
@@ -85,6 +93,8 @@ export interface SensorPipelineStats extends SensorRunSummary {
   reassemblyBytes: number;
   /** Times the global reassembly budget made a stream skip ahead over its holes. */
   reassemblyOverflows: number;
+  /** Set once most TCP/UDP checksums were found bad (checksum offloading): what to tell the operator. */
+  checksumOffloading?: ChecksumOffloadVerdict;
 }
 
 export class SensorPipeline {
@@ -97,8 +107,11 @@ export class SensorPipeline {
   /** Network time (seconds) of the next rotation; -1 until the first packet sets the clock. */
   private nextRotation = -1;
   private running = false;
+  /** Live capture words the checksum-offloading warning for an interface; a file for a capture file. */
+  private readonly offload: ChecksumOffloadCheck;
 
   constructor(private readonly opts: SensorPipelineOptions) {
+    this.offload = new ChecksumOffloadCheck(opts.liveFlushIntervalMs === undefined);
     const interval = opts.rotation?.intervalSeconds;
     if (interval !== undefined && !isRotationInterval(interval)) {
       throw new Error(`log rotation interval must be a whole positive number of seconds, not ${interval}`);
@@ -108,7 +121,7 @@ export class SensorPipeline {
     const weirds = new WeirdPolicy((rec: WeirdRecord): void => {
       this.summary.weirds++;
       logs.write(weirdLog, rec);
-    }, opts.weirdPolicy);
+    }, opts.weirdPolicy, (rec) => this.offload.countWeird(rec.name));
     const onConnection = (rec: ConnRecord): void => {
       this.summary.connections++;
       weirds.connectionEnded(rec.uid);
@@ -119,6 +132,7 @@ export class SensorPipeline {
     };
     this.decoder = new PacketDecoder(packetWeirdReporter(onWeird, SENSOR_PEER), { ignoreChecksums: opts.ignoreChecksums });
     this.analyzers = opts.analyzers ?? shippedRegistry();
+    this.analyzers.shared.localNets = opts.localNets;
     this.tracker = new ConnTracker({
       localNets: opts.localNets,
       analyzers: this.analyzers,
@@ -130,6 +144,7 @@ export class SensorPipeline {
       // Without a checksum verdict the tracker accepts every packet (Zeek -C).
       checksum: opts.ignoreChecksums ? undefined : transportChecksumOk,
       maxConnections: opts.maxConnections,
+      recordL2Addresses: opts.recordL2Addresses,
       maxTotalReassemblyBytes: opts.maxTotalReassemblyBytes,
     });
   }
@@ -178,6 +193,7 @@ export class SensorPipeline {
       if (timer) clearInterval(timer);
     }
     tracker.flushAll();
+    this.reportOffloading(this.offload.atEnd(summary.packets));
     // After every connection ended, as Zeek's zeek_done: analyzers write what they kept across connections.
     this.analyzers.shared.endOfInput();
     // Zeek rotates once more when it terminates, so the last stretch of rows is handed on like every other.
@@ -212,6 +228,11 @@ export class SensorPipeline {
     this.tracker.advanceTime(sec);
     this.analyzers.shared.advanceTime(sec);
     logs.setNetworkTime(sec);
+    this.reportOffloading(this.offload.atSecond(sec, this.summary.packets));
+  }
+
+  private reportOffloading(verdict: ChecksumOffloadVerdict | undefined): void {
+    if (verdict !== undefined) this.opts.onChecksumOffloading?.(verdict);
   }
 
   stats(): SensorPipelineStats {
@@ -223,6 +244,7 @@ export class SensorPipeline {
       pendingTimers: tracker.timers,
       reassemblyBytes: tracker.reassemblyBytes,
       reassemblyOverflows: tracker.reassemblyOverflows,
+      ...(this.offload.warning === undefined ? {} : { checksumOffloading: this.offload.warning }),
     };
   }
 

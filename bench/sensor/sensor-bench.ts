@@ -9,6 +9,8 @@
 // by 10-20% from one run to the next.
 // Each child then runs its phase a second time over the same file and reports it apart as the warm figure: the cold
 // one includes V8 compiling the code (a fixed start-up cost); the warm one is the steady state a long capture sees.
+// Then the protocol analyzers' cost: the pipeline with none (conn-only), with all (the pipeline row) and with each
+// shipped analyzer left out, so each analyzer's cost is `pipeline - without-NAME` (NSM_BENCH_ANALYZERS=off skips them).
 // Then the flood rows (flood-bench.ts): hostile captures, with time, peak RSS and rows written for each
 // (NSM_BENCH_FLOOD=off skips them, =full runs the issue's full sizes).
 
@@ -20,6 +22,7 @@ import { openCaptureFile } from '../../sensor/capture/open-capture';
 import { LocalNetworks } from '../../sensor/flows/local-networks';
 import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { SensorPipeline, SensorRunSummary } from '../../sensor/pipeline';
+import { SHIPPED_ANALYZERS, shippedRegistry } from '../../sensor/analyzers/shipped-analyzers';
 import { EXTERNAL_PEERS, ExternalPeerResult, runExternalPeer } from './external-peers';
 import { runFloodBench } from './flood-bench';
 import { runFloor } from './floor-phases';
@@ -28,15 +31,29 @@ import { buildMixedCapture } from './mixed-capture-builder';
 const ROOT = path.resolve(__dirname, '../../..');
 export const SOURCE_DIRS = [path.join(ROOT, 'test', 'fixtures', 'pcaps'), path.join(ROOT, 'test', 'fixtures', 'zeek-cases')];
 
-export type BenchPhase = 'read' | 'decode' | 'lookup' | 'pipeline';
+/** `without-NAME`: the pipeline with every shipped analyzer but NAME; `conn-only`: with none. */
+export type BenchPhase = 'read' | 'decode' | 'lookup' | 'pipeline' | 'conn-only' | `without-${string}`;
 
 /** What each of nsm's phases does, for the report. */
-const PHASE_LABELS: Record<BenchPhase, string> = {
+const PHASE_LABELS: Record<string, string> = {
   read: 'nsm capture reader, a no-op per packet',
   decode: 'floor: read + decode every packet',
   lookup: 'floor: decode + find and count its flow',
-  pipeline: 'nsm sensor: conn.log + weird.log (elsa)',
+  pipeline: 'nsm sensor: all analyzers, logs (elsa)',
+  'conn-only': 'nsm sensor, no analyzer: conn + weird',
 };
+
+function phaseLabel(phase: BenchPhase): string {
+  return PHASE_LABELS[phase] ?? `nsm sensor, all analyzers but ${phase.slice('without-'.length)}`;
+}
+
+/** The shipped analyzers a pipeline phase runs without (none for `pipeline`), or undefined for a floor phase. */
+export function disabledAnalyzers(phase: BenchPhase): string[] | undefined {
+  if (phase === 'pipeline') return [];
+  if (phase === 'conn-only') return SHIPPED_ANALYZERS.map((a) => a.name);
+  if (phase.startsWith('without-')) return [phase.slice('without-'.length)];
+  return undefined;
+}
 
 export interface PhaseResult {
   phase: BenchPhase;
@@ -67,6 +84,8 @@ export interface SensorBenchResult {
   decodeFloor: PhaseResult;
   lookupFloor: PhaseResult;
   pipeline: PhaseResult;
+  /** The pipeline with no analyzer and with each shipped analyzer left out (unless NSM_BENCH_ANALYZERS=off). */
+  analyzerPhases?: { connOnly: PhaseResult; without: PhaseResult[] };
   peers: ExternalPeerResult[];
   /** Pipeline Mbit/s per core over bare-read Mbit/s per core. */
   ratioToRead: number;
@@ -88,16 +107,27 @@ function mainThreadCpuSeconds(): number | undefined {
   }
 }
 
-/** One pipeline run over `file` as the bench measures it: zeek -C, elsa ASCII logs into a temporary directory. */
-export async function runBenchPipeline(file: string): Promise<SensorRunSummary> {
+/**
+ * One pipeline run over `file` as the bench measures it: zeek -C, elsa ASCII logs into a temporary directory, every
+ * shipped analyzer but `disabled` (names as --disable-analyzer takes them). `inspect` sees the log directory before it
+ * is removed (the tests check what each phase wrote).
+ */
+export async function runBenchPipeline(
+  file: string,
+  disabled: readonly string[] = [],
+  inspect?: (logDir: string) => void,
+): Promise<SensorRunSummary> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-bench-logs-'));
   try {
-    return await new SensorPipeline({
+    const summary = await new SensorPipeline({
       source: openCaptureFile(file),
       logs: new LogWriterSet({ dir: logDir, profile: 'elsa', format: 'ascii' }),
       localNets: LocalNetworks.zeekDefault(),
       ignoreChecksums: true,
+      analyzers: shippedRegistry(disabled),
     }).run();
+    inspect?.(logDir);
+    return summary;
   } finally {
     fs.rmSync(logDir, { recursive: true, force: true });
   }
@@ -114,13 +144,14 @@ async function timedPass(
   let packets = 0;
   let bytes = 0;
   let connections: number | undefined;
+  const disabled = disabledAnalyzers(phase);
   if (phase === 'read') {
     await openCaptureFile(file).run((_l, _f, _o, capLength) => {
       packets++;
       bytes += capLength;
     });
-  } else if (phase === 'pipeline') {
-    const summary = await runBenchPipeline(file);
+  } else if (disabled !== undefined) {
+    const summary = await runBenchPipeline(file, disabled);
     packets = summary.packets;
     connections = summary.connections;
   } else {
@@ -219,7 +250,7 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
         `${mbitPerCore(read.bytes, cpu).toFixed(0).padStart(11)} ${`${(ofRead(cpu) * 100).toFixed(1)}%`.padStart(7)} ` +
         `${(rss === undefined ? '' : `${rss.toFixed(0)} MB`).padStart(8)}`);
     };
-    for (const p of phases) row(p.phase, PHASE_LABELS[p.phase], p.cpuSeconds, p.mainThreadCpuSeconds, p.wallSeconds, p.peakRssMb);
+    for (const p of phases) row(p.phase, phaseLabel(p.phase), p.cpuSeconds, p.mainThreadCpuSeconds, p.wallSeconds, p.peakRssMb);
     for (const p of peers) row(p.name, p.label, p.cpuSeconds, undefined, p.wallSeconds, undefined);
     log(`  pipeline: ${pipeline.connections ?? 0} connections; lookup floor: ${lookupFloor.connections ?? 0} flows (by hash)`);
 
@@ -240,6 +271,22 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
             (p === read ? '' : ` (${(warmOfRead(p) * 100).toFixed(1)}%)`)).join(', '),
       );
     }
+    let analyzerPhases: SensorBenchResult['analyzerPhases'];
+    if (process.env.NSM_BENCH_ANALYZERS !== 'off') {
+      const connOnly = median(() => runPhaseInChild('conn-only', file));
+      // Leaving one out of one is conn-only again: only worth a row with two analyzers or more.
+      const names = SHIPPED_ANALYZERS.length > 1 ? SHIPPED_ANALYZERS.map((a) => a.name) : [];
+      const without = names.map((name) => median(() => runPhaseInChild(`without-${name}`, file)));
+      analyzerPhases = { connOnly, without };
+      log('  protocol analyzers (cold pass; cost = pipeline - without-NAME, all = pipeline - conn-only):');
+      for (const p of [connOnly, pipeline, ...without]) {
+        row(p.phase, phaseLabel(p.phase), p.cpuSeconds, p.mainThreadCpuSeconds, p.wallSeconds, p.peakRssMb);
+      }
+      const cost = (p: PhaseResult): string => `${(pipeline.cpuSeconds - p.cpuSeconds).toFixed(2)} s`;
+      log(`  analyzer cost: all ${cost(connOnly)}` +
+        without.map((p) => `, ${p.phase.slice('without-'.length)} ${cost(p)}`).join('') +
+        ` (CPU s over the ${(capture.bytes / 1e6).toFixed(0)} MB; runs vary by 10-20 % on a shared machine)`);
+    }
     if (process.env.NSM_BENCH_FLOOD !== 'off') runFloodBench({ log });
     return {
       capture: { packets: capture.packets, bytes: capture.bytes, repetitions: capture.repetitions, sourcePackets: capture.sourcePackets },
@@ -247,6 +294,7 @@ export async function runSensorBench(opts: { megabytes?: number; log?: (line: st
       decodeFloor,
       lookupFloor,
       pipeline,
+      analyzerPhases,
       peers,
       ratioToRead: ratio,
       warmRatioToRead: warmRatio,

@@ -1,8 +1,10 @@
 // The analyzers attached to one connection, and the only place that calls them: every delivery goes through one
 // try/catch per call (an analyzer that throws is removed from that connection with an `analyzer_failed` weird and the
-// run goes on), protocol violations detach, and content signatures attach analyzers on any port (Zeek's DPD).
+// run goes on), protocol violations detach (and, for a confirmed analyzer, write analyzer.log and take back its
+// service, as Zeek 8's DPD and analyzer logging scripts do), and content signatures attach analyzers on any port.
 
 import type { LogSchema } from '../logs/log-schema';
+import { analyzerLog, FAILURE_DATA_MAX_SIZE } from './analyzer-log';
 import { CONTENT_DETECTION_BUFFER } from './registry';
 import type { Analyzer, AnalyzerInstance, AnalyzerTransport, ConnectionContext } from './registry';
 import type { SharedState } from './shared-state';
@@ -17,11 +19,13 @@ export interface AnalyzedConnection {
   readonly respPort: number;
   readonly networkTime: number;
   readonly services: string[];
+  /**
+   * Payload bytes one side has sent so far, as conn.log's orig_bytes/resp_bytes would count them now (TCP: by sequence
+   * numbers, the current packet included). Zeek's DPD::ignore_violations_after is checked against both sides' sum.
+   */
+  payloadBytes(isOrig: boolean): number;
   /** Zeek's history string (TCP: which SYNs were seen); optional for connections that keep none. */
   readonly history?: string;
-  /** local_orig / local_resp as conn.log writes them (undefined: no local networks). */
-  readonly localOrig?: boolean | undefined;
-  readonly localResp?: boolean | undefined;
   weird(name: string, addl?: string, source?: string): void;
   /** Adds `code` to the history the first time `mask` is seen (Zeek's CheckHistory). */
   checkHistory(mask: number, code: string): boolean;
@@ -35,6 +39,12 @@ export interface AnalyzedConnection {
  */
 export const ANALYZER_FAILED_WEIRD = 'analyzer_failed';
 
+/**
+ * Zeek's DPD::ignore_violations_after: a violation once the connection carried more payload than this (both sides)
+ * is ignored, the analyzer stays attached.
+ */
+export const IGNORE_VIOLATIONS_AFTER = 10 * 1024;
+
 /** The history bit for Zeek's HIST_ANALYZER_LIMIT_REACHED (`X`): above every bit the TCP and UDP code use. */
 const HIST_ANALYZER_LIMIT_REACHED = 0x40000000;
 
@@ -43,7 +53,8 @@ class Attached implements ConnectionContext {
   instance: AnalyzerInstance = {};
   removed = false;
   violated = false;
-  confirmed = false;
+  /** A violation raised during the current delivery, applied when that delivery returns (see AnalyzerSet.violation). */
+  pendingViolation: { reason: string; data: string | undefined } | undefined = undefined;
 
   constructor(
     private readonly set: AnalyzerSet,
@@ -63,13 +74,10 @@ class Attached implements ConnectionContext {
     const h = this.conn.history;
     return h === undefined || this.conn.proto !== 'tcp' ? undefined : !/[SH]/i.test(h);
   }
-  get localOrig(): boolean | undefined { return this.conn.localOrig; }
-  get localResp(): boolean | undefined { return this.conn.localResp; }
   // Exact: a capture time in seconds with 6 decimals is within a quarter microsecond of its double.
   get networkTimeMicros(): number { return Math.round(this.conn.networkTime * 1e6); }
 
   confirmService(name: string): void {
-    this.confirmed = true;
     const service = name.toLowerCase();
     if (!this.conn.services.includes(service)) this.conn.services.push(service);
   }
@@ -87,15 +95,8 @@ class Attached implements ConnectionContext {
     this.conn.host.log(schema, record);
   }
 
-  violation(_reason: string): void {
-    // Zeek's DPD framework: a confirmed analyzer's service is taken back, and the analyzer is disabled.
-    if (this.confirmed) {
-      const service = this.analyzer.name.toLowerCase();
-      const at = this.conn.services.indexOf(service);
-      if (at >= 0) this.conn.services.splice(at, 1);
-    }
-    this.violated = true;
-    this.set.detach(this);
+  violation(reason: string, data?: string): void {
+    this.set.violation(this, reason, data);
   }
 
   flipRoles(): void {
@@ -119,6 +120,16 @@ export class AnalyzerSet {
    * bounded by CONTENT_DETECTION_BUFFER, dropped once detection is decided.
    */
   private readonly prefix: (Buffer | undefined)[] = [undefined, undefined];
+  /** Zeek's c$failed_analyzers: analyzers (by name) that violated after confirming; analyzer.log has their row. */
+  private failedAnalyzers: string[] | undefined;
+  /** Analyzers whose violation waits for the current delivery to return. */
+  private pendingViolations: Attached[] | undefined;
+  /**
+   * Stream bytes (TCP) kept, once an analyzer was detached by a violation, for an analyzer a signature re-attaches on
+   * the direction not yet tried (Zeek's PIA stream buffer, dpd_buffer_size bytes): from the violating payload on.
+   */
+  private replayBuffer: { isOrig: boolean; data: Buffer }[] | undefined;
+  private replayBytes = 0;
 
   constructor(
     private readonly conn: AnalyzedConnection,
@@ -127,7 +138,9 @@ export class AnalyzerSet {
     detectors: readonly Analyzer[],
   ) {
     for (let i = 0; i < byPort.length; i++) this.attach(byPort[i]);
-    this.candidates = detectors.filter((a) => !byPort.includes(a));
+    // Port-attached analyzers keep their signatures: one that matches while the analyzer is still attached does
+    // nothing, one that matches after a violation detached it attaches it again (Zeek's PIA, e.g. dpd_http_server).
+    this.candidates = detectors;
   }
 
   get isEmpty(): boolean {
@@ -146,6 +159,7 @@ export class AnalyzerSet {
         this.failed(a, err);
       }
     }
+    if (this.pendingViolations !== undefined) this.applyViolations();
   }
 
   deliverStream(isOrig: boolean, data: Buffer, offset: number, length: number): void {
@@ -160,6 +174,10 @@ export class AnalyzerSet {
         this.failed(a, err);
       }
     }
+    if (this.pendingViolations !== undefined) this.applyViolations();
+    if (this.replayBuffer !== undefined || (this.violated.length > 0 && this.candidates.length > 0)) {
+      this.keepForReplay(isOrig, data, offset, length);
+    }
   }
 
   deliverGap(isOrig: boolean, length: number): void {
@@ -173,6 +191,7 @@ export class AnalyzerSet {
         this.failed(a, err);
       }
     }
+    if (this.pendingViolations !== undefined) this.applyViolations();
   }
 
   endOfStream(isOrig: boolean): void {
@@ -186,6 +205,7 @@ export class AnalyzerSet {
         this.failed(a, err);
       }
     }
+    if (this.pendingViolations !== undefined) this.applyViolations();
   }
 
   /** The connection ended: every analyzer's end() (those detached by a violation too), each guarded. */
@@ -201,6 +221,52 @@ export class AnalyzerSet {
         this.failed(a, err);
       }
     }
+    if (this.pendingViolations !== undefined) this.applyViolations();
+    this.replayBuffer = undefined;
+  }
+
+  /**
+   * A violation takes effect when the current delivery returns, as Zeek's DPD script acts on the violation event after
+   * the packet: the analyzer still gets the rest of that delivery (a signature's replay and the payload that matched).
+   */
+  violation(a: Attached, reason: string, data: string | undefined): void {
+    if (a.removed || a.pendingViolation !== undefined) return;
+    a.pendingViolation = { reason, data };
+    (this.pendingViolations ??= []).push(a);
+  }
+
+  /**
+   * Zeek 8's DPD and analyzer logging scripts on analyzer_violation_info: ignored past IGNORE_VIOLATIONS_AFTER bytes;
+   * otherwise the analyzer is detached and, when its service was confirmed, the service leaves conn.log and (the first
+   * time for that analyzer on this connection) analyzer.log gets a row.
+   */
+  private applyViolations(): void {
+    const list = this.pendingViolations ?? [];
+    this.pendingViolations = undefined;
+    for (const a of list) {
+      const v = a.pendingViolation;
+      a.pendingViolation = undefined;
+      if (v !== undefined && !a.removed) this.applyViolation(a, v.reason, v.data);
+    }
+  }
+
+  private applyViolation(a: Attached, reason: string, data: string | undefined): void {
+    const conn = this.conn;
+    if (conn.payloadBytes(true) + conn.payloadBytes(false) > IGNORE_VIOLATIONS_AFTER) return;
+    a.violated = true;
+    this.detach(a);
+    const name = a.analyzer.name;
+    const at = conn.services.indexOf(name.toLowerCase());
+    if (at < 0) return;
+    conn.services.splice(at, 1);
+    const failed = (this.failedAnalyzers ??= []);
+    if (failed.includes(name)) return;
+    failed.push(name);
+    conn.host.log(analyzerLog, {
+      tsMicros: a.networkTimeMicros, kind: 'protocol', name, uid: conn.uid, origAddr: conn.origAddr,
+      origPort: conn.origPort, respAddr: conn.respAddr, respPort: conn.respPort, proto: a.proto, reason,
+      data: data === undefined ? undefined : data.slice(0, FAILURE_DATA_MAX_SIZE),
+    });
   }
 
   detach(a: Attached): void {
@@ -258,12 +324,15 @@ export class AnalyzerSet {
         if (hit === undefined) wantsMore = true;
       }
       if (hit === true) {
-        const a = this.attach(analyzer);
-        if (a !== undefined) this.replay(a, isOrig, before);
-      } else {
-        left.push(analyzer);
-        if (wantsMore) undecided = true;
+        // A signature fires once per direction; it attaches nothing while the analyzer is attached (Zeek's PIA).
+        if (!this.active.some((x) => x.analyzer === analyzer)) {
+          const a = this.attach(analyzer);
+          if (a !== undefined) this.replay(a, isOrig, before);
+        }
+      } else if (wantsMore) {
+        undecided = true;
       }
+      left.push(analyzer);
     }
     if (undecided && proto === 'tcp' && len < CONTENT_DETECTION_BUFFER) {
       this.prefix[dir] = Buffer.from(buf.subarray(off, off + len));
@@ -274,22 +343,44 @@ export class AnalyzerSet {
     if (this.directionsTried === 3) {
       this.candidates = [];
       this.prefix[0] = this.prefix[1] = undefined;
+      this.replayBuffer = undefined;
     } else {
       this.candidates = left;
     }
   }
 
-  /** An analyzer attached by content gets what was seen before the payload that matched: the other side, then this. */
+  /**
+   * An analyzer attached by content gets what was seen before the payload that matched: the other side, then this; or,
+   * re-attached after a violation, the stream from the violating payload on (keepForReplay).
+   */
   private replay(a: Attached, isOrig: boolean, before: Buffer | undefined): void {
     const other = this.prefix[isOrig ? 1 : 0];
     const deliver = a.instance.deliverStream;
     if (deliver === undefined) return;
     try {
-      if (other !== undefined) deliver.call(a.instance, !isOrig, other, 0, other.length);
+      for (const chunk of this.replayBuffer ?? []) {
+        if (!a.removed) deliver.call(a.instance, chunk.isOrig, chunk.data, 0, chunk.data.length);
+      }
+      if (other !== undefined && !a.removed) deliver.call(a.instance, !isOrig, other, 0, other.length);
       if (before !== undefined && !a.removed) deliver.call(a.instance, isOrig, before, 0, before.length);
     } catch (err) {
       this.failed(a, err);
     }
+  }
+
+  /**
+   * After a violation, while a signature may still re-attach an analyzer: this payload is kept for its replay (a
+   * direction whose start is still kept in `prefix` is not), up to CONTENT_DETECTION_BUFFER bytes in all.
+   */
+  private keepForReplay(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    if (this.candidates.length === 0 || this.conn.proto !== 'tcp') {
+      this.replayBuffer = undefined;
+      return;
+    }
+    if (this.prefix[isOrig ? 0 : 1] !== undefined || this.replayBytes >= CONTENT_DETECTION_BUFFER) return;
+    const n = Math.min(length, CONTENT_DETECTION_BUFFER - this.replayBytes);
+    (this.replayBuffer ??= []).push({ isOrig, data: Buffer.from(data.subarray(offset, offset + n)) });
+    this.replayBytes += n;
   }
 
   private failed(a: Attached, err: unknown): void {

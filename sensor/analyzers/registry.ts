@@ -32,11 +32,13 @@ export interface ConnectionContext {
   /** Writes one row to the log `schema` declares (the file is created on its first row, as Zeek does). */
   log<R>(schema: LogSchema<R>, record: R): void;
   /**
-   * Zeek's AnalyzerViolation: the traffic is not this analyzer's protocol. The analyzer gets no more data after the
-   * current call (only end() when the connection ends, to log what it kept), and its service leaves conn.log's
-   * service column, as Zeek's DPD framework does. Zeek's DPD::ignore_violations_after (10 KiB) is not applied.
+   * Zeek's AnalyzerViolation: the traffic is not this analyzer's protocol. As Zeek 8's DPD script does, the analyzer
+   * gets no more data after the current call (only end() when the connection ends, to log what it kept); if it had
+   * confirmed, its service leaves conn.log's service column and analyzer.log gets a row (once per analyzer and
+   * connection) with `reason` and the first 40 bytes of `data` (a byte string, one char per byte; none: unset). Once
+   * the connection carried more than 10 KiB of payload, a violation is ignored (DPD::ignore_violations_after).
    */
-  violation(reason: string): void;
+  violation(reason: string, data?: string): void;
   /** Swaps originator and responder (Zeek's Connection::FlipRoles, e.g. a DNS reply seen before its query). */
   flipRoles(): void;
   /** Cross-connection state shared by every analyzer of the run (expiry on network time, end-of-input hooks). */
@@ -46,9 +48,6 @@ export interface ConnectionContext {
    * analyzers (HTTP) skip such connections. Undefined where the connection does not say.
    */
   readonly partial?: boolean;
-  /** Whether each side is in the local networks (conn.log's local_orig/local_resp); undefined when none are set. */
-  readonly localOrig?: boolean;
-  readonly localResp?: boolean;
 }
 
 /** One analyzer attached to one connection. Every method is optional; `isOrig` is from the originator's view. */

@@ -2,6 +2,8 @@
 // entries expire on network time, plus hooks the pipeline calls at end of input and at log rotation.
 // Examples of use: software seen per host, known hosts per day, requests awaiting answers on another connection.
 
+import type { LocalNetworks } from '../flows/local-networks';
+
 /** One named table; an entry expires `expireAfter` seconds of network time after it was last written. */
 export class ExpiringTable<K, V> {
   /** Insertion order is write order (a rewrite moves the key to the end), so the oldest entry is always first. */
@@ -44,6 +46,15 @@ export class ExpiringTable<K, V> {
     }
   }
 
+  /** Removes the oldest entry (for a table with a memory bound), without onExpire; undefined when empty. */
+  shift(): [K, V] | undefined {
+    for (const [key, entry] of this.entries) {
+      this.entries.delete(key);
+      return [key, entry.value];
+    }
+    return undefined;
+  }
+
   /** Every entry goes now (end of input): onExpire for each, oldest first. */
   drain(): void {
     for (const [key, entry] of [...this.entries]) {
@@ -59,6 +70,11 @@ export class SharedState {
   private readonly rotationHooks: ((boundary: number) => void)[] = [];
   /** Network time (seconds) as the pipeline last advanced it. */
   networkTime = 0;
+  /**
+   * The run's local networks (Zeek's Site::local_nets), set by the pipeline: the software framework tracks local
+   * hosts only (Software::asset_tracking = LOCAL_HOSTS). Unset: Zeek's default, the private address space.
+   */
+  localNets?: LocalNetworks;
 
   /**
    * The table called `name`, created on first use (a second call returns the same table: every connection's analyzer

@@ -40,7 +40,7 @@ export function shippedRegistry(disabled: readonly string[] = [], shipped: reado
 export function formatAnalyzerList(shipped: readonly Analyzer[] = SHIPPED_ANALYZERS): string {
   return shipped.map((a) => {
     const ports = a.ports.map((p) => `${p.port}/${p.proto}`).join(',') || '-';
-    const detect = (a.detect ?? []).map((m) => m.proto).join(',') || '-';
+    const detect = [...new Set((a.detect ?? []).map((m) => m.proto))].join(',') || '-';
     return `${a.name}\tports ${ports}\tcontent ${detect}\t${a.description ?? ''}`;
   }).join('\n') + (shipped.length > 0 ? '\n' : '');
 }

@@ -15,6 +15,9 @@ export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
 export const TCP_URG = 0x20;
 
+/** The l2Frame of a packet whose link layer carries no addresses. */
+const NO_FRAME = Buffer.alloc(0);
+
 export class DecodedPacket {
   /** Capture time: whole seconds and microseconds (kept apart so logs print exactly 6 decimals). */
   tsSec = 0;
@@ -66,6 +69,15 @@ export class DecodedPacket {
   /** Outer and inner 802.1Q tags (0 = none), as Zeek's conn.log vlan / inner_vlan. */
   vlan = 0;
   innerVlan = 0;
+  /**
+   * Link-layer (MAC) source and destination: 6 bytes each at these offsets in `l2Frame`, -1 when the link layer has
+   * none (Zeek's Packet l2_src / l2_dst: Ethernet both, Linux cooked capture the source only). The frame of the packet
+   * being processed: after fragment reassembly that is the last fragment's, as in Zeek.
+   */
+  l2Frame: Buffer = NO_FRAME;
+  l2SrcOffset = -1;
+  l2DstOffset = -1;
+
 
   /** Resets every field before the next packet is decoded into this instance. */
   reset(): void {
@@ -79,6 +91,7 @@ export class DecodedPacket {
     this.icmpType = this.icmpCode = 0;
     this.payloadOffset = this.payloadLength = this.payloadCapturedLength = 0;
     this.vlan = this.innerVlan = 0;
+    this.l2SrcOffset = this.l2DstOffset = -1;
   }
 
   /** Seconds since the epoch as a double (for timers; logs use tsSec/tsUsec). */

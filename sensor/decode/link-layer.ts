@@ -42,6 +42,9 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
         weird.weird('truncated_Linux_SLL_header', out);
         return -1;
       }
+      // Its 8-byte address field holds the sender's link-layer address (Zeek takes the first 6 bytes); no destination.
+      out.l2Frame = frame;
+      out.l2SrcOffset = offset + 6;
       return etherType(be16(frame, offset + 14), frame, offset + 16, end, out, weird);
     }
     case 276: { // Linux cooked capture v2: 20 bytes, protocol first
@@ -49,6 +52,8 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
         weird.weird('truncated_Linux_SLL2_header', out);
         return -1;
       }
+      out.l2Frame = frame;
+      out.l2SrcOffset = offset + 12;
       return etherType(be16(frame, offset), frame, offset + 20, end, out, weird);
     }
     default:
@@ -70,6 +75,10 @@ function ethernet(frame: Buffer, offset: number, end: number, out: DecodedPacket
     }
     p += 16;
   }
+  // As Zeek: the addresses of the (inner, after FabricPath) Ethernet header.
+  out.l2Frame = frame;
+  out.l2DstOffset = p;
+  out.l2SrcOffset = p + 6;
   const type = be16(frame, p + 12);
   if (type >= 1536) return etherType(type, frame, p + 14, end, out, weird);
   if (type <= 1500) {

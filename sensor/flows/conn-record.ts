@@ -34,6 +34,9 @@ export interface ConnRecord {
   innerVlan: number | undefined;
   /** IP protocol number (Zeek's ip_proto column). */
   ipProto: number;
+  /** MAC addresses as Zeek formats them (`00:13:7f:be:8c:ff`), when the tracker records them (mac-logging). */
+  origL2Addr?: string;
+  respL2Addr?: string;
 }
 
 /** One weird.log row. Connection fields are absent for weirds not tied to a connection. */

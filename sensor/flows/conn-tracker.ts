@@ -3,10 +3,9 @@
 // network-time timers (inactivity, TCP close/attempt/expire) and emits a ConnRecord when a connection ends.
 import { DOUBLE_ZERO } from '../decode/double-zero';
 import { AnalyzerSet } from '../analyzers/analyzer-set';
-import type { AnalyzerRegistry } from '../analyzers/registry';
+import type { Analyzer, AnalyzerRegistry } from '../analyzers/registry';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
-import { formatAddress } from '../decode/address-format';
 import { be16 } from '../decode/byte-order';
 import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto, WeirdRecord } from './conn-record';
@@ -22,6 +21,7 @@ import { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS } from './conn-timeouts';
 
 export { ConnTimeouts, ZEEK_DEFAULT_TIMEOUTS };
 import { UidSource } from './uid';
+import { formatMac } from './mac-address';
 
 export interface ConnTrackerOptions {
   localNets: LocalNetworks;
@@ -47,6 +47,8 @@ export interface ConnTrackerOptions {
    * that would push the total past it skips ahead over its holes, reported as gaps (missed_bytes, history g/G).
    */
   maxTotalReassemblyBytes?: number;
+  /** Keep each connection's MAC addresses for conn.log (Zeek's policy/protocols/conn/mac-logging); off by default. */
+  recordL2Addresses?: boolean;
   /** Zeek's report_gaps_for_partial: count gaps in connections whose handshake was not seen. */
   reportGapsForPartial?: boolean;
   /**
@@ -58,7 +60,7 @@ export interface ConnTrackerOptions {
 
 const DEFAULT_MAX_REASSEMBLY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES = 256 * 1024 * 1024;
-/** About 2.5 KB of heap each: a full table stays near 300 MB. */
+/** About 1.1 KB of heap each for SYN-only connections (test/sensor/stress): a full table of them is about 110 MB. */
 export const DEFAULT_MAX_CONNECTIONS = 100_000;
 /**
  * Removed connections stay reachable from dead timers and eviction-queue entries until those are dropped: both are
@@ -81,8 +83,13 @@ export interface TrackerStats {
 export class ConnTracker implements ConnectionHost {
   /** Connections by symmetric 5-tuple hash (colliding connections share a hash and are told apart by matches()). */
   private readonly table = new FlowTable<Connection>();
-  /** Live connections in creation order (end-of-input flush order). */
-  private readonly live = new Set<Connection>();
+  /**
+   * Live connections in creation order (end-of-input flush order): a list linked through the connections themselves
+   * (Connection.prevLive/nextLive), which costs two fields each where a Set costs a hash-table entry.
+   */
+  private liveHead: Connection | undefined = undefined;
+  private liveTail: Connection | undefined = undefined;
+  private liveCount = 0;
   private readonly timers = new TimerQueue<Connection>(isTimerLive);
   /**
    * Live connections roughly in order of last activity, for eviction at the connection limit (second chance: one
@@ -231,7 +238,7 @@ export class ConnTracker implements ConnectionHost {
   /** End of input: every open connection ends now (in creation order). */
   flushAll(): void {
     this.flushing = true;
-    for (const conn of [...this.live]) this.removeConnection(conn);
+    for (let conn = this.liveHead; conn !== undefined; conn = this.liveHead) this.removeConnection(conn);
     this.flushing = false;
     this.timers.clear();
     this.recency.clear();
@@ -247,7 +254,7 @@ export class ConnTracker implements ConnectionHost {
    */
   stats(): TrackerStats {
     return {
-      active: this.live.size,
+      active: this.liveCount,
       total: this.total,
       evicted: this.evicted,
       timers: this.timers.size,
@@ -288,20 +295,23 @@ export class ConnTracker implements ConnectionHost {
 
   private createConnection(key: number, pkt: DecodedPacket, proto: TransportProto, srcPort: number, dstPort: number,
     oneWay: boolean): Connection {
-    if (this.live.size >= this.maxConnections) this.evictOne();
+    if (this.liveCount >= this.maxConnections) this.evictOne();
     const version = pkt.ipVersion as 4 | 6;
     const conn = new Connection(this, this.uids.next(), proto, pkt.protocol, version,
       pkt.data, pkt.srcAddrOffset, pkt.data, pkt.dstAddrOffset, srcPort, dstPort,
-      formatAddress(pkt.data, pkt.srcAddrOffset, version), formatAddress(pkt.data, pkt.dstAddrOffset, version),
-      oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan, this.opts.localNets);
+      oneWay, pkt.tsSec, pkt.tsUsec, pkt.vlan, pkt.innerVlan);
+    if (this.opts.recordL2Addresses === true) {
+      conn.origL2Addr = formatMac(pkt.l2Frame, pkt.l2SrcOffset);
+      conn.respL2Addr = formatMac(pkt.l2Frame, pkt.l2DstOffset);
+    }
     conn.bucketKey = key;
     this.table.insert(key, conn);
-    this.live.add(conn);
+    this.linkLive(conn);
     this.total++;
     if (this.evictionQueueActive) {
       conn.queuedTime = this.now;
       this.recency.push(conn);
-    } else if (this.live.size >= this.maxConnections >> 1) {
+    } else if (this.liveCount >= this.maxConnections >> 1) {
       this.startEvictionQueue();
     }
 
@@ -312,13 +322,10 @@ export class ConnTracker implements ConnectionHost {
       conn.setInactivityTimeout(proto === 'udp' ? this.timeouts.udpInactivity : this.timeouts.icmpInactivity);
     }
     if (proto === 'tcp' || proto === 'udp') {
+      // Chosen now (by the responder port after the role guess above), attached when first used (Connection.analyzerSet).
       const registry = this.opts.analyzers;
       const byPort = registry.forConnection(proto, conn.respPort);
-      const detectors = registry.detectorsFor(proto);
-      if (byPort.length > 0 || detectors.length > 0) {
-        const set = new AnalyzerSet(conn, registry.shared, byPort, detectors);
-        if (!set.isEmpty) conn.analyzers = set;
-      }
+      if (byPort.length > 0 || registry.detectorsFor(proto).length > 0) conn.chooseAnalyzers(byPort.length > 0 ? byPort : NO_ANALYZERS);
     }
     return conn;
   }
@@ -351,7 +358,7 @@ export class ConnTracker implements ConnectionHost {
     conn.countPacket(isOrig, pkt.ipTotalLength);
     if (this.opts.checksum && this.opts.checksum(pkt) === false) {
       conn.weird('bad_UDP_checksum', '', 'UDP');
-      scaledHistoryEntry(conn, isOrig ? 'C' : 'c', conn.checksumCounts, conn.checksumThresholds, isOrig ? 0 : 1);
+      scaledHistoryEntry(conn, isOrig ? 'C' : 'c', isOrig ? ++conn.origChecksumCount : ++conn.respChecksumCount);
       return;
     }
     const len = pkt.l4Length;
@@ -363,7 +370,7 @@ export class ConnTracker implements ConnectionHost {
     if (isOrig) conn.origSize = conn.origSize < 0 ? payload : conn.origSize + payload;
     else conn.respSize = conn.respSize < 0 ? payload : conn.respSize + payload;
     // The set guards each analyzer call (one try/catch per delivery, not per byte).
-    const analyzers = conn.analyzers;
+    const analyzers = conn.analyzerSet();
     if (analyzers !== undefined) {
       analyzers.deliverPacket(isOrig, pkt.data, pkt.payloadOffset, Math.min(pkt.payloadCapturedLength, pkt.payloadLength));
     }
@@ -384,12 +391,12 @@ export class ConnTracker implements ConnectionHost {
   private removeConnection(conn: Connection): void {
     if (conn.removed) return;
     conn.removed = true;
-    this.live.delete(conn);
+    this.unlinkLive(conn);
     this.table.delete(conn.bucketKey, conn);
-    conn.analyzers?.end();
-    this.opts.onConnection(conn.toRecord());
+    conn.analyzerSet()?.end();
+    this.opts.onConnection(conn.toRecord(this.opts.localNets));
     conn.tcp?.releaseBuffers();
-    if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.live.size >> 2) && !this.flushing) {
+    if (++this.removedSinceCompaction > Math.max(MIN_REMOVALS_BEFORE_COMPACTION, this.liveCount >> 2) && !this.flushing) {
       this.dropRemovedConnections();
     }
   }
@@ -400,7 +407,7 @@ export class ConnTracker implements ConnectionHost {
     this.timers.compact();
     if (!this.evictionQueueActive) return;
     this.queueWork += this.recency.length;
-    if (this.live.size < this.maxConnections >> 2) {
+    if (this.liveCount < this.maxConnections >> 2) {
       this.recency.clear();
       this.evictionQueueActive = false;
     } else {
@@ -408,14 +415,35 @@ export class ConnTracker implements ConnectionHost {
     }
   }
 
+  private linkLive(conn: Connection): void {
+    const tail = this.liveTail;
+    conn.prevLive = tail;
+    if (tail === undefined) this.liveHead = conn;
+    else tail.nextLive = conn;
+    this.liveTail = conn;
+    this.liveCount++;
+  }
+
+  private unlinkLive(conn: Connection): void {
+    const prev = conn.prevLive;
+    const next = conn.nextLive;
+    if (prev === undefined) this.liveHead = next;
+    else prev.nextLive = next;
+    if (next === undefined) this.liveTail = prev;
+    else next.prevLive = prev;
+    // A removed connection may stay reachable a while (timers, the eviction queue): it must not keep others alive.
+    conn.prevLive = conn.nextLive = undefined;
+    this.liveCount--;
+  }
+
   /** The table reached half its limit: queue every live connection, oldest first (creation order, O(live) once). */
   private startEvictionQueue(): void {
     this.evictionQueueActive = true;
-    for (const conn of this.live) {
+    for (let conn = this.liveHead; conn !== undefined; conn = conn.nextLive) {
       conn.queuedTime = conn.networkTime;
       this.recency.push(conn);
     }
-    this.queueWork += this.live.size;
+    this.queueWork += this.liveCount;
   }
 
   // ConnectionHost, for the connections this tracker owns. Methods rather than closures made per tracker: every tracker
@@ -450,7 +478,16 @@ export class ConnTracker implements ConnectionHost {
   remove(conn: Connection): void {
     this.removeConnection(conn);
   }
+
+  createAnalyzers(conn: Connection, byPort: readonly Analyzer[]): AnalyzerSet | undefined {
+    const registry = this.opts.analyzers;
+    const set = new AnalyzerSet(conn, registry.shared, byPort, registry.detectorsFor(conn.proto === 'udp' ? 'udp' : 'tcp'));
+    return set.isEmpty ? undefined : set;
+  }
 }
+
+/** The port chose no analyzer (content detectors may still attach one): one shared empty list. */
+const NO_ANALYZERS: readonly Analyzer[] = [];
 
 function isLiveConnection(conn: Connection): boolean {
   return !conn.removed;

@@ -1,6 +1,5 @@
 // One side of a TCP connection as Zeek tracks it (TCP_Endpoint): state, sequence-space bookkeeping (32-bit
 // numbers widened with wrap counts), payload size from sequence numbers, and the per-side history counters.
-import { DOUBLE_ZERO } from '../decode/double-zero';
 import type { TcpReassembler } from './tcp-reassembler';
 
 export const enum TcpState {
@@ -11,14 +10,6 @@ export const enum TcpState {
   Established = 4,
   Closed = 5,
   Reset = 6,
-}
-
-/** Index into TcpEndpoint.scaledCounts: checksum errors (C), retransmissions (T), zero windows (W), gaps (G). */
-export const enum ScaledLetter {
-  Checksum = 0,
-  Retransmit = 1,
-  ZeroWindow = 2,
-  Gap = 3,
 }
 
 const TWO_POW_32 = 4294967296;
@@ -36,28 +27,63 @@ export class TcpEndpoint {
   state: TcpState = TcpState.Inactive;
   prevState: TcpState = TcpState.Inactive;
   peer!: TcpEndpoint;
-  /** Initial sequence number (as if a SYN was seen), 0..2^32-1. */
-  startSeq = DOUBLE_ZERO;
-  /** Sequence number after the last one sent, and the highest ack the peer sent for this side's data. */
-  lastSeq = DOUBLE_ZERO;
-  ackSeq = DOUBLE_ZERO;
+  // The three 32-bit sequence numbers below are stored as signed 32-bit values (small integers to V8) and read back
+  // unsigned through accessors: as double fields each would cost every connection a heap number.
+  private startBits = 0;
+  private lastBits = 0;
+  private ackBits = 0;
   seqWraps = 0;
   ackWraps = 0;
   finCount = 0;
   rstCount = 0;
+  // The four relative sequence numbers below are written on SYN, FIN and RST packets only: they start as small
+  // integers (a double field costs every connection a heap number) and become doubles only past 2 GB.
   /** Relative sequence number just past the FIN. */
-  finSeq = DOUBLE_ZERO;
+  finSeq = 0;
   didClose = false;
-  histLastSyn = DOUBLE_ZERO;
-  histLastFin = DOUBLE_ZERO;
-  histLastRst = DOUBLE_ZERO;
-  /** Repeat counters and thresholds for the letters logged again at 10, 100, 1000... repeats (see ScaledLetter). */
-  readonly scaledCounts = [0, 0, 0, 0];
-  readonly scaledThresholds = [1, 1, 1, 1];
-  reassembler: TcpReassembler | undefined;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
+  /**
+   * Repeat counts of the letters logged again at 10, 100, 1000... repeats (scaledHistoryEntry): checksum errors (C),
+   * retransmissions (T), zero windows (W), gaps (G). Small-integer fields, not arrays: no allocation per connection.
+   */
+  checksumCount = 0;
+  retransmitCount = 0;
+  zeroWindowCount = 0;
+  gapCount = 0;
+  /** Made on first use (TcpSession.reassemblerOf): most connections of a flood never carry data. */
+  reassembler: TcpReassembler | undefined = undefined;
   didEof = false;
 
   constructor(public isOrig: boolean) {}
+
+  /** Initial sequence number (as if a SYN was seen), 0..2^32-1. */
+  get startSeq(): number {
+    return this.startBits >>> 0;
+  }
+
+  set startSeq(seq: number) {
+    this.startBits = seq | 0;
+  }
+
+  /** Sequence number after the last one sent (0..2^32-1). */
+  get lastSeq(): number {
+    return this.lastBits >>> 0;
+  }
+
+  set lastSeq(seq: number) {
+    this.lastBits = seq | 0;
+  }
+
+  /** The highest ack the peer sent for this side's data (0..2^32-1). */
+  get ackSeq(): number {
+    return this.ackBits >>> 0;
+  }
+
+  set ackSeq(seq: number) {
+    this.ackBits = seq | 0;
+  }
 
   initStartSeq(seq: number): void {
     this.startSeq = seq >>> 0;

@@ -6,7 +6,7 @@ import type { DecodedPacket } from '../decode/decoded-packet';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, TCP_URG } from '../decode/decoded-packet';
 import type { ConnTimeouts } from './conn-timeouts';
 import { Connection, scaledHistoryEntry, TimerKind } from './connection';
-import { isHandshake, ScaledLetter, seqDelta, TcpEndpoint, TcpState } from './tcp-endpoint';
+import { isHandshake, seqDelta, TcpEndpoint, TcpState } from './tcp-endpoint';
 import { ReassemblyBudget, ReassemblySink, TcpReassembler } from './tcp-reassembler';
 
 /** The connection timeouts, flattened in (no nested object) with the TCP settings. */
@@ -23,6 +23,13 @@ const ORIG_SEEN = 1;
 const RESP_SEEN = 2;
 const TOO_LARGE_SEQ_DELTA = 1048576;
 const MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS = 16384;
+
+/**
+ * The current segment's sequence number, the one just past it and its ack (unsigned 32-bit). Helpers read them from
+ * here: passed as arguments, numbers above 2^30 would be boxed into a fresh heap object on every call. One object for
+ * every session (one packet is processed at a time), not three boxed fields per connection.
+ */
+const seg = { start: DOUBLE_ZERO, end: DOUBLE_ZERO, ack: DOUBLE_ZERO };
 
 const HIST_SYN = 0x1;
 const HIST_FIN = 0x2;
@@ -45,13 +52,6 @@ export class TcpSession {
   /** Set by the state machine: this packet closes the sending side (and whether Zeek would raise an event for it). */
   private doClose = false;
   private closeGenEvent = false;
-  /**
-   * The current segment's sequence number, the one just past it and its ack (unsigned 32-bit). Helpers read them from
-   * here: passed as arguments, numbers above 2^30 would be boxed into a fresh heap object on every call.
-   */
-  private segStart = DOUBLE_ZERO;
-  private segEnd = DOUBLE_ZERO;
-  private segAck = DOUBLE_ZERO;
   /** False once Zeek would consider the connection finished, reset or timed out (timers then stop acting). */
   isActive = true;
 
@@ -63,15 +63,20 @@ export class TcpSession {
     this.resp = new TcpEndpoint(false);
     this.orig.peer = this.resp;
     this.resp.peer = this.orig;
-    // Zeek reassembles every TCP connection from its first packet (dpd_reassemble_first_packets).
-    this.orig.reassembler = this.makeReassembler(this.orig);
-    this.resp.reassembler = this.makeReassembler(this.resp);
+    // Zeek reassembles every TCP connection from its first packet (dpd_reassemble_first_packets); each direction's
+    // reassembler is made when it first has something to do (data, or an ACK past the SYN), as one that was never
+    // used is in its starting state anyway.
     conn.setInactivityTimeout(opts.udpInactivity);
     conn.addTcpTimer(conn.startTime + opts.synTimeout, TimerKind.TcpExpire);
   }
 
-  private makeReassembler(endpoint: TcpEndpoint): TcpReassembler {
-    return new TcpReassembler(new StreamSink(this, this.conn, endpoint), this.opts.maxReassemblyBytes, this.opts.reassemblyBudget);
+  private reassemblerOf(endpoint: TcpEndpoint): TcpReassembler {
+    let reassembler = endpoint.reassembler;
+    if (reassembler === undefined) {
+      reassembler = new TcpReassembler(new StreamSink(this, this.conn, endpoint), this.opts.maxReassemblyBytes, this.opts.reassemblyBudget);
+      endpoint.reassembler = reassembler;
+    }
+    return reassembler;
   }
 
   /** The connection ended: what is still buffered is dropped and its bytes go back to the shared budget. */
@@ -95,7 +100,7 @@ export class TcpSession {
   badChecksum(isOrig: boolean): void {
     const endpoint = isOrig ? this.orig : this.resp;
     this.conn.weird('bad_TCP_checksum', '', 'TCP');
-    scaledHistoryEntry(this.conn, endpoint.isOrig ? 'C' : 'c', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Checksum);
+    scaledHistoryEntry(this.conn, endpoint.isOrig ? 'C' : 'c', ++endpoint.checksumCount);
   }
 
   /** Zeek's IsReuse: a new SYN on a known 5-tuple that starts a new connection. */
@@ -150,9 +155,9 @@ export class TcpSession {
     // never saw run deoptimizes this whole inlined path the first time it runs.
     const segLen = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0);
     const seqOnePastSegment = (baseSeq + segLen) >>> 0;
-    this.segStart = baseSeq;
-    this.segEnd = seqOnePastSegment;
-    this.segAck = ackSeq;
+    seg.start = baseSeq;
+    seg.end = seqOnePastSegment;
+    seg.ack = ackSeq;
     this.initEndpoint(endpoint, flags);
 
     const relSeq = this.relativeSeq(endpoint, false);
@@ -161,7 +166,7 @@ export class TcpSession {
 
     this.updateHistory(flags, endpoint, relSeq, len);
     if (pkt.tcpWindow === 0 && !rst && peer.state !== TcpState.Closed && endpoint.state !== TcpState.Reset) {
-      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'W' : 'w', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.ZeroWindow);
+      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'W' : 'w', ++endpoint.zeroWindowCount);
     }
     if (!this.orig.didClose || !this.resp.didClose) this.conn.lastTime = now;
 
@@ -232,8 +237,8 @@ export class TcpSession {
 
   private initEndpoint(endpoint: TcpEndpoint, flags: number): void {
     const syn = (flags & TCP_SYN) !== 0;
-    const firstSegSeq = this.segStart;
-    let lastSeq = this.segEnd;
+    const firstSegSeq = seg.start;
+    let lastSeq = seg.end;
     switch (endpoint.state) {
       case TcpState.Inactive:
         if (syn) {
@@ -279,11 +284,11 @@ export class TcpSession {
 
   /**
    * The segment's sequence number (`ofAck`: its ack) relative to the endpoint's initial one, widened by the endpoint's
-   * wrap count; sets `underflow` when it lies before it. Reads the numbers from fields (see segStart).
+   * wrap count; sets `underflow` when it lies before it. Reads the numbers from fields (see `seg`).
    */
   private relativeSeq(endpoint: TcpEndpoint, ofAck: boolean): number {
     this.underflow = false;
-    const curBase = ofAck ? this.segAck : this.segStart;
+    const curBase = ofAck ? seg.ack : seg.start;
     const last = ofAck ? endpoint.ackSeq : endpoint.lastSeq;
     let wraps = ofAck ? endpoint.ackWraps : endpoint.seqWraps;
     let delta = seqDelta(curBase, last);
@@ -364,7 +369,7 @@ export class TcpSession {
   }
 
   private updateLastSeq(endpoint: TcpEndpoint, flags: number, len: number): number {
-    const lastSeq = this.segEnd;
+    const lastSeq = seg.end;
     const deltaLast = seqDelta(lastSeq, endpoint.lastSeq);
     if ((flags & (TCP_SYN | TCP_RST)) && (deltaLast > TOO_LARGE_SEQ_DELTA || deltaLast < -TOO_LARGE_SEQ_DELTA)) {
       // Outlandish SYN/RST sequence numbers are not trusted.
@@ -376,7 +381,7 @@ export class TcpSession {
     } else if (deltaLast > 0) {
       endpoint.updateLastSeq(lastSeq);
     } else if (len > 0) {
-      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'T' : 't', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Retransmit);
+      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'T' : 't', ++endpoint.retransmitCount);
     }
     return deltaLast;
   }
@@ -458,8 +463,8 @@ export class TcpSession {
   }
 
   private updateInactiveState(endpoint: TcpEndpoint, peer: TcpEndpoint, len: number, isOrig: boolean, flags: number): void {
-    const baseSeq = this.segStart;
-    const ackSeq = this.segAck;
+    const baseSeq = seg.start;
+    const ackSeq = seg.ack;
     const syn = (flags & TCP_SYN) !== 0;
     const fin = (flags & TCP_FIN) !== 0;
     const rst = (flags & TCP_RST) !== 0;
@@ -526,17 +531,16 @@ export class TcpSession {
   }
 
   private ackReceived(endpoint: TcpEndpoint, relAck: number): void {
-    const reassembler = endpoint.reassembler;
-    if (!reassembler) return;
     let seq = relAck;
     if (endpoint.finCount > 0 && seq >= endpoint.finSeq) seq = endpoint.finSeq - 1;
-    if (!reassembler.trimTo(seq, this.isPartial)) return;
+    // A reassembler not made yet has trimmed up to 1 (its start): an ACK of no more has nothing to do.
+    if (endpoint.reassembler === undefined && seq <= 1) return;
+    if (!this.reassemblerOf(endpoint).trimTo(seq, this.isPartial)) return;
     this.checkEof(endpoint);
   }
 
   private dataSent(endpoint: TcpEndpoint, relDataSeq: number, pkt: DecodedPacket): void {
-    const reassembler = endpoint.reassembler;
-    if (!reassembler) return;
+    const reassembler = this.reassemblerOf(endpoint);
     const acked = endpoint.relativeAck();
     reassembler.dataSent(relDataSeq, pkt.data, pkt.payloadOffset, pkt.payloadLength, acked);
     if (reassembler.skippingDeliveries) return;
@@ -550,17 +554,18 @@ export class TcpSession {
   contentGap(endpoint: TcpEndpoint, length: number): void {
     const clean = isClean(endpoint) && isClean(endpoint.peer);
     if (clean) {
-      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'G' : 'g', endpoint.scaledCounts, endpoint.scaledThresholds, ScaledLetter.Gap);
+      scaledHistoryEntry(this.conn, endpoint.isOrig ? 'G' : 'g', ++endpoint.gapCount);
     }
     if (this.opts.reportGapsForPartial || clean) this.conn.missedBytes += length;
-    if (length > 0) this.conn.analyzers?.deliverGap(endpoint.isOrig, length);
+    if (length > 0) this.conn.analyzerSet()?.deliverGap(endpoint.isOrig, length);
   }
 
   /** Whether this side still has data the reassembler has not delivered (Zeek's DataPending). */
   private dataPending(endpoint: TcpEndpoint): boolean {
     const reassembler = endpoint.reassembler;
-    if (!reassembler || reassembler.skippingDeliveries) return false;
-    const delivered = endpoint.startSeq + reassembler.deliveredUpTo;
+    if (reassembler !== undefined && reassembler.skippingDeliveries) return false;
+    // One not made yet has delivered up to its start, relative sequence number 1.
+    const delivered = endpoint.startSeq + (reassembler === undefined ? 1 : reassembler.deliveredUpTo);
     const last = endpoint.seqWraps * 4294967296 + endpoint.lastSeq;
     if (last < delivered) return false;
     if (delivered !== last - 1 && delivered !== last) return true;
@@ -572,7 +577,7 @@ export class TcpSession {
     if ((endpoint.finCount > 0 || endpoint.state === TcpState.Closed || endpoint.state === TcpState.Reset) &&
         !this.dataPending(endpoint)) {
       endpoint.didEof = true;
-      this.conn.analyzers?.endOfStream(endpoint.isOrig);
+      this.conn.analyzerSet()?.endOfStream(endpoint.isOrig);
       if (this.closeDeferred) {
         this.connectionClosed(endpoint, endpoint.peer, this.deferredGenEvent);
         this.closeDeferred = false;
@@ -657,7 +662,7 @@ class StreamSink implements ReassemblySink {
   ) {}
 
   deliver(_seq: number, data: Buffer, offset: number, length: number): void {
-    const analyzers = this.conn.analyzers;
+    const analyzers = this.conn.analyzerSet();
     if (analyzers !== undefined) analyzers.deliverStream(this.endpoint.isOrig, data, offset, length);
   }
 

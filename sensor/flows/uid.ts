@@ -15,8 +15,11 @@ const textScratch = Buffer.alloc(48);
 const FOUR_DIGITS = 62 * 62 * 62 * 62;
 const LIMB = 2 ** 24;
 
-/** Base62 text of the unsigned big-endian integer in bytes[start, start+length) (most significant digit first). */
-export function base62(bytes: Uint8Array, start = 0, length = bytes.length - start): string {
+/**
+ * Base62 text of the unsigned big-endian integer in bytes[start, start+length) (most significant digit first), after
+ * `prefix` (ASCII). The result is one flat string: `prefix + base62(...)` would keep a two-part string per uid.
+ */
+export function base62(bytes: Uint8Array, start = 0, length = bytes.length - start, prefix = ''): string {
   // Schoolbook division over limbs of 24 bits (the first limb takes the odd bytes), by 62^4 rather than by 62: a pass
   // yields four digits, so a 12-byte uid takes 5 passes instead of 17. With the remainder carried in a step stays below
   // 2^48, exact in a double, and Math.floor of the quotient is exact (its fraction is at most 1 - 62^-4). No BigInt, and
@@ -32,9 +35,10 @@ export function base62(bytes: Uint8Array, start = 0, length = bytes.length - sta
   }
   let first = 0;
   while (first < limbCount && limbs[first] === 0) first++;
-  if (first === limbCount) return '0';
+  if (first === limbCount) return `${prefix}0`;
   // log(256)/log(62) < 1.35 digits per byte.
-  const out = length * 1.35 + 1 <= textScratch.length ? textScratch : Buffer.alloc(Math.ceil(length * 1.35) + 1);
+  const room = Math.ceil(length * 1.35) + 1 + prefix.length;
+  const out = room <= textScratch.length ? textScratch : Buffer.alloc(room);
   let pos = out.length;
   while (first < limbCount) {
     let rem = 0;
@@ -53,6 +57,7 @@ export function base62(bytes: Uint8Array, start = 0, length = bytes.length - sta
       rem = quotient;
     }
   }
+  for (let i = prefix.length - 1; i >= 0; i--) out[--pos] = prefix.charCodeAt(i);
   return out.toString('latin1', pos, out.length);
 }
 
@@ -72,7 +77,7 @@ export class UidSource {
   next(prefix = 'C'): string {
     if (this.seed !== undefined) {
       // A hash of seed and counter: deterministic, still well spread so uids do not share prefixes.
-      return prefix + base62(createHash('sha256').update(`${this.seed}\0${this.counter++}`).digest(), 0, UID_BYTES);
+      return base62(createHash('sha256').update(`${this.seed}\0${this.counter++}`).digest(), 0, UID_BYTES, prefix);
     }
     if (this.poolUsed === this.pool.length) {
       randomFillSync(this.pool);
@@ -80,6 +85,6 @@ export class UidSource {
     }
     const at = this.poolUsed;
     this.poolUsed += UID_BYTES;
-    return prefix + base62(this.pool, at, UID_BYTES);
+    return base62(this.pool, at, UID_BYTES, prefix);
   }
 }

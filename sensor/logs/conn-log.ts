@@ -43,6 +43,10 @@ export const connLog = defineLog<ConnRecord>({
     column('inner_vlan', 'int', 'Inner VLAN tag (policy/protocols/conn/vlan-logging).', (r) => r.innerVlan || undefined, {
       policy: true,
     }),
+    column('orig_l2_addr', 'string', "Originator's link-layer (MAC) address (policy/protocols/conn/mac-logging).",
+      (r) => r.origL2Addr, { policy: true }),
+    column('resp_l2_addr', 'string', "Responder's link-layer (MAC) address (policy/protocols/conn/mac-logging).",
+      (r) => r.respL2Addr, { policy: true }),
   ],
   profiles: {
     // ELSA's bro_conn rule (patterndb.xml from mcholste/elsa, see test/fixtures/elsa/README.md): its XML comment names

@@ -12,10 +12,14 @@ export function isProfileName(s: string): s is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(s);
 }
 
-/** The columns `profile` writes for `schema`; a log without its own list for a profile falls back to `zeek`. */
-export function profileColumns<R>(schema: LogSchema<R>, profile: ProfileName): readonly Column<R>[] {
+/**
+ * The columns `profile` writes for `schema`; a log without its own list for a profile falls back to `zeek`, which
+ * also carries the policy columns named in `policyColumns` (as loading Zeek's policy script that adds them would), in
+ * declaration order.
+ */
+export function profileColumns<R>(schema: LogSchema<R>, profile: ProfileName, policyColumns?: ReadonlySet<string>): readonly Column<R>[] {
   const names = schema.profiles[profile];
-  if (!names) return schema.columns.filter((c) => !c.policy);
+  if (!names) return schema.columns.filter((c) => !c.policy || policyColumns?.has(c.name) === true);
   const byName = new Map(schema.columns.map((c) => [c.name, c] as const));
   // defineLog() already checked every name exists.
   return names.map((n) => byName.get(n) as Column<R>);

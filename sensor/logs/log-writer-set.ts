@@ -28,6 +28,11 @@ export interface LogWriterSetOptions {
   dir: string;
   profile: ProfileName;
   format: LogFormat;
+  /**
+   * Policy columns the `zeek` profile adds, as `LOG.COLUMN` (`conn.vlan`, `conn.orig_l2_addr`): what loading Zeek's
+   * policy script for them would add. The `elsa` profile's fixed layouts ignore them.
+   */
+  policyColumns?: readonly string[];
   /** Wall clock for #open/#close (tests pin it). */
   clock?: () => Date;
 }
@@ -97,7 +102,9 @@ export class LogWriterSet {
   }
 
   private openFile<R>(schema: LogSchema<R>): LogFile<R> {
-    const columns = profileColumns(schema, this.opts.profile);
+    const prefix = `${schema.path}.`;
+    const policy = new Set((this.opts.policyColumns ?? []).filter((q) => q.startsWith(prefix)).map((q) => q.slice(prefix.length)));
+    const columns = profileColumns(schema, this.opts.profile, policy);
     const formatter: LogFormatter<R> =
       this.opts.format === 'json' ? new ZeekJsonFormatter(columns) : new ZeekAsciiFormatter(columns);
     const file = new LogFile(path.join(this.opts.dir, `${schema.path}.log`), schema.path, formatter, this.clock);

@@ -107,9 +107,15 @@ export class WeirdPolicy {
   private readonly counters: WeirdPolicyStats = { reported: 0, sampledOut: 0, suppressed: 0, logged: 0 };
   private readonly keys = new LastKeys();
 
+  /**
+   * `write` gets the rows to log; `permitted`, when given, sees every weird the core's sampling lets through, whatever
+   * the script policy then does with it (Zeek's conn_weird / flow_weird / net_weird events, which scripts such as the
+   * checksum-offloading check count).
+   */
   constructor(
     private readonly write: (rec: WeirdRecord) => void,
     options: Partial<WeirdPolicyOptions> = {},
+    private readonly permitted?: (rec: WeirdRecord) => void,
   ) {
     const actions = options.actions
       ? new Map([...ZEEK_WEIRD_ACTIONS, ...options.actions])
@@ -131,6 +137,7 @@ export class WeirdPolicy {
       this.counters.sampledOut++;
       return false;
     }
+    this.permitted?.(rec);
     if (!this.permittedByScript(rec, now)) {
       this.counters.suppressed++;
       return false;

@@ -14,8 +14,12 @@ import { unsafeWorkDirectoryReason } from '../../agent/config/work-directory';
 import { destinationName, effectiveTlsSettings } from '../../agent/transport/create-transport';
 import { DEFAULT_RELP_WINDOW } from '../../agent/transport/relp-transport';
 import { UserError } from '../core/user-error';
+import { renderHomeCheck } from '../control/home-report';
+import { loadHome } from '../control/load-home';
+import { resolveHome } from '../control/nsm-home';
 
 interface CheckOptions {
+  home?: string;
   file?: string;
   dir?: string;
   workDirectory: string;
@@ -104,18 +108,32 @@ function describeSecurity(a: ForwardAction): string {
   return `tls, verified: ${against}, ${name}`;
 }
 
-export function registerCheckCommand(program: Command): void {
+/** `nsm check --home DIR`: node.cfg, networks.cfg, the control file and etc/rsyslog.d of an nsm home. */
+async function checkHome(home: string, version: string): Promise<void> {
+  const report = renderHomeCheck(await loadHome(home, { version }));
+  process.stdout.write(report.lines.join('\n') + '\n');
+  if (report.errors > 0) process.exitCode = 1;
+}
+
+export function registerCheckCommand(program: Command, version = ''): void {
   program
     .command('check')
-    .description('validate an rsyslog imfile/forwarding config without running it (like rsyslogd -N1); exit 1 on errors')
+    .description('validate an rsyslog imfile/forwarding config without running it (like rsyslogd -N1), or a whole nsm home; exit 1 on errors')
+    .option('--home <dir>', 'check the nsm home: etc/node.cfg, etc/networks.cfg, etc/nsmctl.cfg (or broctl.cfg/zeekctl.cfg), etc/rsyslog.d/*.conf (the default without -f/-d when NSM_HOME is set)')
     .option('-f, --file <file>', 'config file to check (rsyslog syntax; a *.json file is nsm\'s JSON config, schema conf.d/agent.schema.json)')
     .option('-d, --dir <dir>', 'directory whose *.conf files are checked together, in name order (like /etc/rsyslog.d)')
     .option('-w, --work-directory <dir>', 'work directory used when the config sets no $WorkDirectory', 'var/agent')
     .option('--no-work-directory-check', 'do not check that a configured $WorkDirectory exists and is writable')
-    .addHelpText('after', '\nOutput: one `FILE:LINE: error|warning: message` line per problem, a summary line,\nthen the monitored files and forwarding actions. Exit status: 0 without errors (warnings allowed), 1 with errors.')
-    .action((opts: CheckOptions) => {
+    .addHelpText('after', '\nOutput: one `FILE:LINE: error|warning: message` line per problem, a summary line,\nthen the monitored files and forwarding actions (with --home: a line per file of the home).\nExit status: 0 without errors (warnings allowed), 1 with errors.')
+    .action(async (opts: CheckOptions) => {
+      const noConfig = opts.file === undefined && opts.dir === undefined;
+      if (opts.home !== undefined && !noConfig) throw new UserError('nsm check: give either --home DIR or -f FILE / -d DIR');
+      if (opts.home !== undefined || (noConfig && process.env.NSM_HOME !== undefined && process.env.NSM_HOME !== '')) {
+        await checkHome(resolveHome(opts.home), version);
+        return;
+      }
       if ((opts.file === undefined) === (opts.dir === undefined)) {
-        throw new UserError('nsm check: give exactly one of -f FILE or -d DIR');
+        throw new UserError('nsm check: give exactly one of -f FILE or -d DIR (or --home DIR for a whole nsm home)');
       }
       const config = loadAgentConfig({
         file: opts.file,

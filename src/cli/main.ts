@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/user-error';
 import { registerAgentCommand } from './agent-command';
 import { registerCheckCommand } from './check-command';
+import { registerCtlCommand } from './ctl-command';
 import { registerSensorCommand } from './sensor-command';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,7 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerAgentCommand(program);
-  registerCheckCommand(program);
+  registerCheckCommand(program, pkg.version);
+  registerCtlCommand(program, pkg.version);
   registerSensorCommand(program);
   return program;
 }

@@ -10,6 +10,7 @@ import * as os from 'os';
 import { createLogger } from '../core/logger';
 import { StatusFile } from '../core/status-file';
 import { UserError } from '../core/user-error';
+import { applySensorHeapFlags } from './sensor-heap';
 import { LiveCaptureSource, LiveCaptureStats } from '../../sensor/capture/live-capture-source';
 import { openCaptureFile } from '../../sensor/capture/open-capture';
 import type { CaptureSource } from '../../sensor/capture/capture-source';
@@ -20,6 +21,10 @@ import { LogWriterSet } from '../../sensor/logs/log-writer-set';
 import { RotationPostprocessor } from '../../sensor/logs/rotation-postprocessor';
 import { formatAnalyzerList, shippedRegistry, UnknownAnalyzerError } from '../../sensor/analyzers/shipped-analyzers';
 import type { AnalyzerRegistry } from '../../sensor/analyzers/registry';
+import { AssetTracking, configureSoftware } from '../../sensor/analyzers/software/software-framework';
+import {
+  DEFAULT_VULNERABLE_SOFTWARE_FILE, parseVulnerableSoftware, VulnerableSoftwareConfigError, VulnerableSoftwareTable,
+} from '../../sensor/analyzers/software/vulnerable-software';
 import { isRotationInterval, SensorPipeline } from '../../sensor/pipeline';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES } from '../../sensor/flows/conn-tracker';
 import { captureLoss, lossPercentOf, SENSOR_STATUS_FILE_NAME, SensorStatsLog, SensorStatus } from '../../sensor/sensor-status';
@@ -42,6 +47,10 @@ export interface SensorCommandOptions {
   disableAnalyzer: string[];
   fileHashes?: string;
   listAnalyzers?: boolean;
+  vulnerableSoftware?: string;
+  softwareHosts: string;
+  logVlan?: boolean;
+  logL2Addr?: boolean;
 }
 
 /** Live capture: how often rows are pushed to disk (the agent tails these files). */
@@ -80,6 +89,8 @@ export function registerSensorCommand(program: Command): void {
         .default(DEFAULT_PROFILE),
     )
     .option('--json', "write JSON lines (Zeek's LogAscii::use_json) instead of TSV")
+    .option('--log-vlan', "with --profile zeek: conn.log's vlan and inner_vlan columns (Zeek's protocols/conn/vlan-logging)")
+    .option('--log-l2-addr', "with --profile zeek: conn.log's orig_l2_addr and resp_l2_addr MAC columns (Zeek's protocols/conn/mac-logging)")
     .option('--networks <file>', 'local networks, broctl networks.cfg format (default: the private address space)')
     .option('-C, --no-checksums', 'ignore bad IP/TCP/UDP checksums (Zeek -C)')
     .option('--status-file <file>', 'status snapshot rewritten every 5 s (default with -i: $NSM_HOME/spool/sensor-status.json; with -r: none)')
@@ -89,6 +100,12 @@ export function registerSensorCommand(program: Command): void {
       (name: string, previous: string[]) => [...previous, name], [] as string[])
     .option('--file-hashes <list>', 'hashes of every file (files.log): md5,sha1,sha256 (default, as Zeek\'s local.zeek) or none')
     .option('--list-analyzers', 'print the shipped protocol analyzers (all run by default) and exit')
+    .addOption(
+      new Option('--software-hosts <which>', "whose software software.log tracks (Zeek's Software::asset_tracking)")
+        .choices(['local', 'remote', 'all', 'none'])
+        .default('local'),
+    )
+    .option('--vulnerable-software <file>', 'table of vulnerable software versions for notice.log (default: conf.d/vulnerable-software.cfg of this nsm)')
     .option('--stats-interval <seconds>', 'with -i: how often a stats line (packets, drops, connections) is logged to stderr',
       String(DEFAULT_STATS_INTERVAL_SECONDS))
     .option('--max-connections <n>', `connections tracked at once; beyond, the least recently active is logged and ended (default ${DEFAULT_MAX_CONNECTIONS})`)
@@ -129,11 +146,25 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     throw new UserError('sensor: --rotate-command needs --rotate-interval');
   }
   if (opts.rotateCommand !== undefined) checkProgram(opts.rotateCommand);
+  const policyColumns = [
+    ...(opts.logVlan === true ? ['conn.vlan', 'conn.inner_vlan'] : []),
+    ...(opts.logL2Addr === true ? ['conn.orig_l2_addr', 'conn.resp_l2_addr'] : []),
+  ];
+  if (policyColumns.length > 0 && opts.profile !== 'zeek') {
+    // ELSA's bro_conn pattern walks a fixed column list: an extra column would shift its slots.
+    throw new UserError(`sensor: ${opts.logVlan === true ? '--log-vlan' : '--log-l2-addr'} needs --profile zeek (ELSA's bro_conn layout has no column for it)`);
+  }
   const maxConnections = positiveInteger('--max-connections', opts.maxConnections);
   const maxReassemblyMib = positiveInteger('--max-reassembly-mib', opts.maxReassemblyMib);
   const statusFilePath = opts.statusFile ?? (opts.interface !== undefined ? defaultStatusFile() : undefined);
   if (statusFilePath !== undefined) checkStatusDirectory(statusFilePath);
   const localNets = loadNetworks(opts.networks);
+  configureSoftware(analyzers.shared, {
+    vulnerable: loadVulnerableSoftware(opts.vulnerableSoftware),
+    assetTracking: ASSET_TRACKING[opts.softwareHosts ?? 'local'],
+  });
+  // Peak memory under floods (issue 18): V8 collects its old generation sooner than it would by default.
+  applySensorHeapFlags();
   const live = opts.interface !== undefined;
   const liveSource = live ? new LiveCaptureSource(opts.interface as string, { filter: opts.filter }) : undefined;
   const source: CaptureSource = liveSource ?? openCaptureFile(opts.read as string, { filter: opts.filter });
@@ -141,6 +172,7 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
   const logs = new LogWriterSet({
     dir: logDir,
     profile: opts.profile,
+    policyColumns,
     format: opts.json ? 'json' : 'ascii',
   });
   // The bar draws only when stderr is a terminal.
@@ -153,7 +185,13 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     localNets,
     analyzers,
     ignoreChecksums: !opts.checksums,
+    // Once per run, where the operator looks: the daemon's log when live, the terminal for a file (and the status file).
+    onChecksumOffloading: (verdict) => {
+      if (live) logger.warn(`checksum offloading: ${verdict.message}`, { badTcp: verdict.badTcp, badUdp: verdict.badUdp, packets: verdict.packets });
+      else process.stderr.write(`nsm sensor: warning: ${verdict.message}\n`);
+    },
     maxConnections,
+    recordL2Addresses: opts.logL2Addr === true,
     maxTotalReassemblyBytes: maxReassemblyMib === undefined ? undefined : maxReassemblyMib * MIB,
     liveFlushIntervalMs: live ? LIVE_FLUSH_MS : undefined,
     onProgress: progress?.update,
@@ -254,6 +292,28 @@ function analyzerRegistry(disabled: readonly string[]): AnalyzerRegistry {
     return shippedRegistry(disabled);
   } catch (err) {
     if (err instanceof UnknownAnalyzerError) throw new UserError(`sensor: --disable-analyzer: ${err.message}`);
+    throw err;
+  }
+}
+
+const ASSET_TRACKING: Record<string, AssetTracking> = {
+  local: 'LOCAL_HOSTS', remote: 'REMOTE_HOSTS', all: 'ALL_HOSTS', none: 'NO_HOSTS',
+};
+
+/** The vulnerable-software table: the named file, else the shipped one (its built-in copy if it was removed). */
+function loadVulnerableSoftware(file: string | undefined): VulnerableSoftwareTable | undefined {
+  const tableFile = file ?? DEFAULT_VULNERABLE_SOFTWARE_FILE;
+  let text: string;
+  try {
+    text = fs.readFileSync(tableFile, 'utf8');
+  } catch (err) {
+    if (file === undefined) return undefined;
+    throw new UserError(`${file}: cannot read vulnerable software table: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return parseVulnerableSoftware(text, file ?? tableFile);
+  } catch (err) {
+    if (err instanceof VulnerableSoftwareConfigError) throw new UserError(err.message);
     throw err;
   }
 }

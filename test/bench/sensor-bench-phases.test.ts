@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import * as path from 'path';
 import { EXTERNAL_PEERS, runExternalPeer } from '../../bench/sensor/external-peers';
 import { runFloor } from '../../bench/sensor/floor-phases';
-import { runBenchPipeline } from '../../bench/sensor/sensor-bench';
+import * as fs from 'fs';
+import { disabledAnalyzers, runBenchPipeline } from '../../bench/sensor/sensor-bench';
+import { SHIPPED_ANALYZERS } from '../../sensor/analyzers/shipped-analyzers';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/pcaps');
 const HTTP = path.join(FIXTURES, 'http-curl.pcap');
@@ -26,6 +28,29 @@ describe('sensor bench phases', () => {
     const floor = await runFloor(DNS, true);
     expect(floor.decoded).to.equal(pipeline.ipPackets);
     expect(floor.flows).to.equal(pipeline.connections);
+  });
+
+  it('the analyzer phases run what they name: conn-only writes no protocol log, without-NAME all but NAME\'s', async () => {
+    // http-curl carries HTTP only; its DNS lookups happened before the capture (curl to 127.0.0.1).
+    const logsOf = async (disabled: readonly string[]) => {
+      let files: string[] = [];
+      const summary = await runBenchPipeline(HTTP, disabled, (dir) => { files = fs.readdirSync(dir).sort(); });
+      return { files, connections: summary.connections, packets: summary.packets };
+    };
+    expect(SHIPPED_ANALYZERS.map((a) => a.name)).to.include.members(['DNS', 'HTTP']);
+    expect(disabledAnalyzers('pipeline')).to.deep.equal([]);
+    expect(disabledAnalyzers('without-HTTP')).to.deep.equal(['HTTP']);
+    expect(disabledAnalyzers('decode')).to.equal(undefined);
+    const all = await logsOf(disabledAnalyzers('pipeline') as string[]);
+    const connOnly = await logsOf(disabledAnalyzers('conn-only') as string[]);
+    const noHttp = await logsOf(disabledAnalyzers('without-HTTP') as string[]);
+    const noDns = await logsOf(disabledAnalyzers('without-DNS') as string[]);
+    expect(all.files).to.include.members(['conn.log', 'http.log']);
+    expect(connOnly.files).to.deep.equal(['conn.log']);
+    expect(noHttp.files).to.not.include('http.log');
+    expect(noDns.files).to.include('http.log');
+    // The same packets and connections whatever runs on them.
+    for (const r of [connOnly, noHttp, noDns]) expect([r.packets, r.connections]).to.deep.equal([all.packets, all.connections]);
   });
 
   for (const peer of EXTERNAL_PEERS) {

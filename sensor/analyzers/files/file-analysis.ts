@@ -5,6 +5,7 @@
 
 import { createHash, Hash, randomBytes } from 'node:crypto';
 import { base62 } from '../../flows/uid';
+import { parseIPv4, parseIPv6 } from '../../flows/local-networks';
 import type { ConnectionContext } from '../registry';
 import type { SharedState } from '../shared-state';
 import { FileInfo, filesLog } from './files-log';
@@ -69,7 +70,7 @@ export class AnalyzedFile {
     this.fuid = fuid;
     this.lastActiveMicros = ctx.networkTimeMicros;
     this.hashes = hashNames.map((name) => ({ name, hash: createHash(name) }));
-    const local = opts.isOrig ? ctx.localOrig : ctx.localResp;
+    const local = isLocal(ctx.shared, opts.isOrig ? ctx.origAddr : ctx.respAddr);
     this.info = {
       tsMicros: ctx.networkTimeMicros,
       fuid,
@@ -152,6 +153,16 @@ export class AnalyzedFile {
     this.info.mimeType = mime;
     this.opts.onSniff?.(mime);
   }
+}
+
+/** Zeek's files.log local_orig: whether the sender is in the run's local networks; unset when none are configured. */
+function isLocal(shared: SharedState, addr: string): boolean | undefined {
+  const nets = shared.localNets;
+  if (nets === undefined || !nets.configured) return undefined;
+  const v4 = parseIPv4(addr);
+  if (v4 !== undefined) return nets.isLocal(v4, 0, 4);
+  const v6 = parseIPv6(addr);
+  return v6 === undefined ? undefined : nets.isLocal(v6, 0, 6);
 }
 
 /** The run's file analysis: configuration and fuids. */

@@ -7,6 +7,7 @@ import { HttpInfo, httpLog } from './http-log';
 import type { SharedState } from '../shared-state';
 import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
 import { HttpFiles } from './http-files';
+import { softwareFromHttpHeader, softwareFromHttpMessageDone } from '../software/http-software';
 
 /** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
 const budgets = new WeakMap<SharedState, EncodedBodyBudget>();
@@ -112,7 +113,8 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   }
 
   reply(version: string, code: number, reason: string): void {
-    this.confirm();
+    // Zeek confirms on a reply only while a request is unanswered (that request already confirmed): a reply alone,
+    // e.g. to a request line that was not HTTP, confirms nothing.
     const current = this.pending.get(this.currentResponse);
     if (current === undefined || (current.statusCode !== undefined && !(current.statusCode >= 100 && current.statusCode <= 199))) {
       this.currentResponse++;
@@ -129,6 +131,8 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   }
 
   header(isOrig: boolean, name: string, value: string): void {
+    // Zeek's policy/protocols/http/software.zeek (on by default, as in Zeek's local.zeek): software.log.
+    softwareFromHttpHeader(this.ctx, isOrig, name, value);
     const info = this.state(isOrig);
     this.files.header(isOrig, name, value);
     if (!isOrig) return;
@@ -161,6 +165,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
 
   messageDone(isOrig: boolean, bodyLength: number): void {
     this.files.endFile(isOrig);
+    softwareFromHttpMessageDone(this.ctx, isOrig);
     const info = this.state(isOrig);
     if (isOrig) {
       info.requestBodyLen = bodyLength;
@@ -178,9 +183,8 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   }
 
   notHttp(reason: string): void {
-    // Only before the analyzer confirmed: once it has, a malformed message is a weird and parsing goes on, as Zeek's
-    // HTTP analyzer does without the DPD script (the Zeek cases run with -b).
-    if (!this.confirmed) this.ctx.violation(reason);
+    // Zeek's DPD script (loaded even with -b) detaches the analyzer, and writes analyzer.log if it had confirmed.
+    this.ctx.violation(reason);
   }
 
   private confirm(): void {
@@ -233,10 +237,33 @@ export const httpClientSignature: ContentMatcher = {
   },
 };
 
+/**
+ * Zeek's dpd_http_server signature (`^[hH][tT][tT][pP]\/[0-9]` at the start of the responder's stream): attaches HTTP
+ * on any port, and again on a connection whose HTTP analyzer a violation removed (a bad request line answered by an
+ * HTTP error reply). Undefined while the bytes so far are a prefix of such a start.
+ */
+export const httpServerSignature: ContentMatcher = {
+  proto: 'tcp',
+  matches(isOrig, data, offset, length) {
+    if (isOrig) return false;
+    const n = Math.min(length, 6);
+    for (let i = 0; i < n; i++) {
+      const c = data[offset + i];
+      const ok = i === 0 ? c === 0x48 || c === 0x68 // H h
+        : i === 1 || i === 2 ? c === 0x54 || c === 0x74 // T t
+          : i === 3 ? c === 0x50 || c === 0x70 // P p
+            : i === 4 ? c === 0x2f // '/'
+              : c >= 0x30 && c <= 0x39;
+      if (!ok) return false;
+    }
+    return n === 6 ? true : undefined;
+  },
+};
+
 export const httpAnalyzer: Analyzer = {
   name: 'HTTP',
   description: 'HTTP/1.x: http.log (request/response pairs, pipelining, chunked and close-delimited bodies)',
   ports: [80, 81, 631, 1080, 3128, 8000, 8080, 8888].map((port) => ({ proto: 'tcp' as const, port })),
-  detect: [httpClientSignature],
+  detect: [httpClientSignature, httpServerSignature],
   create: (ctx) => new HttpSession(ctx),
 };

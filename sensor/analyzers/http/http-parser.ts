@@ -19,7 +19,7 @@ export interface HttpEvents {
   /** `length` body bytes were lost in a content gap. */
   entityGap?(isOrig: boolean, length: number): void;
   weird(name: string, addl?: string): void;
-  /** The first line of a direction is not HTTP: the traffic is not this protocol. */
+  /** A request or status line is not HTTP (Zeek's AnalyzerViolation); that direction is no longer parsed. */
   notHttp(reason: string): void;
 }
 
@@ -112,9 +112,15 @@ function parseContentLength(v: string): number | undefined {
   return Number(n);
 }
 
+/** The line buffer of a direction that never needed one (never written: it grows before the first copy). */
+const NO_LINE = Buffer.alloc(0);
+/** First size of a direction's line buffer. */
+const FIRST_LINE_BYTES = 256;
+
 class Direction {
   state = State.FirstLine;
-  line = Buffer.alloc(256);
+  /** A line split over segments, gathered here: made on first use (most lines lie in one segment and never need it). */
+  line = NO_LINE;
   lineLen = 0;
   lineOverflow = false;
   /** Bytes of the line just read, CR and LF included. */
@@ -296,7 +302,7 @@ export class HttpParser {
       d.lineOverflow = true;
     }
     if (d.lineLen + n > d.line.length) {
-      const grown = Buffer.alloc(Math.min(MAX_LINE, Math.max(d.line.length * 2, d.lineLen + n)));
+      const grown = Buffer.alloc(Math.min(MAX_LINE, Math.max(d.line.length * 2, d.lineLen + n, FIRST_LINE_BYTES)));
       d.line.copy(grown, 0, 0, d.lineLen);
       d.line = grown;
     }
@@ -348,8 +354,11 @@ export class HttpParser {
       version = rest.slice(v.index < 0 ? 5 : rest.indexOf('HTTP/', v.index) + 5).trim();
     } else {
       uri = rest.trimEnd();
+      // Zeek sets the request version (0.9) before it judges the line.
+      if (d.version !== '' && d.version !== '0.9') this.ev.weird('HTTP_version_mismatch');
       // HTTP/0.9 has no version to vouch for the line: Zeek wants a URI.
       if (uri === '' || !HTTP_09_METHODS.test(method)) {
+        d.version = '0.9';
         this.badRequest(d, 'bad_HTTP_request');
         return;
       }
@@ -372,12 +381,13 @@ export class HttpParser {
   }
 
   /**
-   * Zeek's analyzer raises the weird and a protocol violation, and parses nothing more of the requests; the replies
-   * still are (the violation only detaches an analyzer that has not confirmed, see the analyzer).
+   * Zeek's analyzer raises the weird and a protocol violation, and parses nothing more of the requests (the violation
+   * detaches the whole analyzer unless the connection is past 10 KiB, then the replies still are parsed).
    */
   private badRequest(d: Direction, weird: string): void {
     this.ev.weird(weird);
     d.state = State.Stopped;
+    this.ev.notHttp('not a http request line');
   }
 
   private statusLine(d: Direction, line: string): void {
@@ -401,8 +411,8 @@ export class HttpParser {
         return;
       }
       // Zeek raises a protocol violation here, no weird.
-      if (!this.sawFirst.resp) this.ev.notHttp('bad HTTP status line');
       d.state = State.Stopped;
+      this.ev.notHttp('not a http reply line');
       return;
     }
     this.sawFirst.resp = true;

@@ -10,7 +10,10 @@ const ROOT = path.join(__dirname, '..', '..', '..', '..');
 const NSM = path.join(ROOT, 'bin', 'nsm');
 
 function nsm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [NSM, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  // Without NSM_HOME: with it set, a bare `nsm check` checks that nsm home instead (test/control/ctl-cli.test.ts).
+  const env = { ...process.env };
+  delete env.NSM_HOME;
+  const r = spawnSync(process.execPath, [NSM, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

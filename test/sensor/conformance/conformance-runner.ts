@@ -16,7 +16,7 @@ import { fileAnalysisOf } from '../../../sensor/analyzers/files/file-analysis';
 import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
 export { ZEEK_CASES_DIR };
-export const COMPARED_LOGS = ['conn.log', 'weird.log', 'dns.log', 'http.log', 'files.log'];
+export const COMPARED_LOGS = ['conn.log', 'weird.log', 'dns.log', 'http.log', 'files.log', 'software.log', 'notice.log', 'analyzer.log'];
 
 interface CaseIndexEntry {
   case: string;

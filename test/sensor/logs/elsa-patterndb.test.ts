@@ -12,6 +12,7 @@ import { openCaptureFile } from '../../../sensor/capture/open-capture';
 import { LocalNetworks } from '../../../sensor/flows/local-networks';
 import { UidSource } from '../../../sensor/flows/uid';
 import { LogWriterSet } from '../../../sensor/logs/log-writer-set';
+import { noticeLog } from '../../../sensor/analyzers/notice/notice-log';
 import { ProfileName } from '../../../sensor/logs/log-schema';
 import { SensorPipeline } from '../../../sensor/pipeline';
 import { readZeekLog, ZeekLogTable } from './zeek-log-reader';
@@ -45,6 +46,15 @@ const ELSA_FIELD_TO_COLUMN: Record<string, Record<string, string>> = {
   },
   BRO_WEIRD: {
     eventid: 'uid', srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', name: 'name',
+  },
+  BRO_SOFTWARE: {
+    srcip: 'host', srcport: 'host_p', type: 'software_type', name: 'name', version_major: 'version.major',
+    version_minor: 'version.minor', product: 'unparsed_version',
+  },
+  // ELSA's Bro 2.2 notice patterns put src in srcip's slot (for a notice about a connection, src is its orig_h).
+  BRO_NOTICE: {
+    srcip: 'src', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', mime_type: 'file_mime_type',
+    desc: 'file_desc', protocol: 'proto', notice_type: 'note', notice_msg: 'msg', sub_msg: 'sub',
   },
 };
 
@@ -124,7 +134,7 @@ describe('elsa profile through ELSA pdbtool', function () {
     expect(fs.existsSync(PDBTOOL), `pdbtool missing at ${PDBTOOL} (see test/fixtures/elsa/README.md)`).to.equal(true);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-elsa-'));
     patterndb = path.join(tmp, 'bro.xml');
-    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns', 'bro_http', 'bro_files']));
+    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns', 'bro_http', 'bro_files', 'bro_software', 'bro_notice']));
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -198,6 +208,46 @@ describe('elsa profile through ELSA pdbtool', function () {
       rows += checkRows(table, 'bro_files', 'BRO_FILES');
     }
     expect(rows).to.be.greaterThan(8);
+  });
+
+  it('classifies software.log rows as BRO_SOFTWARE with host, port, type, name, major, minor and product in their slots', async () => {
+    const dir = path.join(tmp, 'software');
+    await sensorLogs(path.join(FIXTURES, 'http-software-java.pcap'), 'elsa', dir, true);
+    // Browsers (no port), a server with addl, an app server with minor3, versions with and without minor2.
+    expect(checkRows(readZeekLog(path.join(dir, 'software.log')), 'bro_software', 'BRO_SOFTWARE')).to.equal(5);
+  });
+
+  it("shows why software.log's elsa layout differs: today's zeek columns (minor3) shift addl into ELSA's product slot", async () => {
+    const dir = path.join(tmp, 'software-zeek');
+    await sensorLogs(path.join(FIXTURES, 'http-software-java.pcap'), 'zeek', dir, true);
+    const table = readZeekLog(path.join(dir, 'software.log'));
+    const parsed = pdbMatch(patterndb, 'bro_software', elsaRewrite(table.lines[0]));
+    expect(parsed.get('.classifier.class')).to.equal('46');
+    // The product slot takes everything from version.addl on.
+    expect(parsed.get('s2')).to.equal(`${table.rows[0].get('version.addl')}|${table.rows[0].get('unparsed_version')}`);
+  });
+
+  it('classifies notice.log rows as BRO_NOTICE with addresses, ports, file fields, proto, note, msg and sub in their slots', async () => {
+    const dir = path.join(tmp, 'notice');
+    await sensorLogs(path.join(FIXTURES, 'http-software-java.pcap'), 'elsa', dir, true);
+    const sensorRows = readZeekLog(path.join(dir, 'notice.log'));
+    expect(checkRows(sensorRows, 'bro_notice', 'BRO_NOTICE')).to.equal(1);
+    // A notice about a connection and one about a file, written through the same schema and profile.
+    const written = path.join(tmp, 'notice-written');
+    const logs = new LogWriterSet({ dir: written, profile: 'elsa', format: 'ascii' });
+    logs.write(noticeLog, {
+      tsMicros: 1_358_985_600_123_456, uid: 'CHhAvVGS1DHFjwGM9', note: 'Scan::Port_Scan', msg: '10.0.0.5 scanned 15 ports',
+      sub: 'local', id: { origAddr: '10.0.0.5', origPort: 51234, respAddr: '10.0.0.9', respPort: 443 }, src: '10.0.0.5',
+      dst: '10.0.0.9', p: 443, proto: 'tcp', n: 15, actions: ['Notice::ACTION_LOG'], emailDest: [], suppressFor: 3600,
+    });
+    logs.write(noticeLog, {
+      tsMicros: 1_358_985_601_000_000, uid: 'CHhAvVGS1DHFjwGM9', note: 'HTTP::MD5', msg: 'a known bad file',
+      sub: 'http://10.0.0.9/x.exe', id: { origAddr: '10.0.0.5', origPort: 51235, respAddr: '10.0.0.9', respPort: 80 },
+      src: '10.0.0.5', dst: '10.0.0.9', p: 80, proto: 'tcp', fuid: 'FakFsd3ce9BKlbVW0f', fileMimeType: 'application/x-dosexec',
+      fileDesc: 'http://10.0.0.9/x.exe', actions: ['Notice::ACTION_LOG'], emailDest: [], suppressFor: 3600,
+    });
+    logs.close();
+    expect(checkRows(readZeekLog(path.join(written, 'notice.log')), 'bro_notice', 'BRO_NOTICE')).to.equal(2);
   });
 
   it("shows why http.log's elsa layout differs: today's zeek columns put version into ELSA's user agent slot", async () => {

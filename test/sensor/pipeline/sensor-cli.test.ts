@@ -64,6 +64,34 @@ describe('nsm sensor command', () => {
     expect(status.capture).to.equal(undefined);
   });
 
+  it('a loopback capture read without -C: one checksum-offloading warning naming -C, in the status file too; none with -C or on good checksums', () => {
+    // Recorded on lo, where the kernel leaves checksums to the (absent) NIC: every TCP/UDP checksum is wrong.
+    const statusFile = path.join(tmp, 'status.json');
+    const r = nsm(['sensor', '-r', HTTP_PCAP, '-l', path.join(tmp, 'l1'), '--status-file', statusFile]);
+    expect(r.status, r.stderr).to.equal(0);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines, r.stderr).to.have.length(1);
+    expect(lines[0]).to.match(/^nsm sensor: warning: the capture file likely has invalid TCP checksums \(\d+ bad of \d+ packets\), most likely from checksum offloading .* -C /);
+    // The packets were dropped, as the warning says: no connection was analyzed.
+    expect(fs.existsSync(path.join(tmp, 'l1', 'http.log'))).to.equal(false);
+    const status = JSON.parse(fs.readFileSync(statusFile, 'utf8')) as { checksumOffloading?: { badTcp: number; packets: number } };
+    expect(status.checksumOffloading?.badTcp).to.be.greaterThan(0);
+    expect(status.checksumOffloading?.badTcp).to.equal(status.checksumOffloading?.packets);
+
+    const udp = nsm(['sensor', '-r', path.join(ROOT, 'test', 'fixtures', 'pcaps', 'dns-dig.pcap'), '-l', path.join(tmp, 'l2')]);
+    expect(udp.stderr).to.match(/^nsm sensor: warning: the capture file likely has invalid UDP checksums/);
+
+    const ignored = nsm(['sensor', '-C', '-r', HTTP_PCAP, '-l', path.join(tmp, 'l3')]);
+    expect(ignored.status, ignored.stderr).to.equal(0);
+    expect(ignored.stderr).to.equal('');
+
+    // A capture from a real network (Zeek's Q-in-Q trace): checksums right, no warning.
+    const good = nsm(['sensor', '-r', path.join(ROOT, 'test', 'fixtures', 'zeek-cases', 'core-q-in-q', 'q-in-q.pcap'), '-l', path.join(tmp, 'l4')]);
+    expect(good.status, good.stderr).to.equal(0);
+    expect(good.stderr).to.equal('');
+    expect(readZeekLog(path.join(tmp, 'l4', 'conn.log')).rows.length).to.be.greaterThan(0);
+  });
+
   it('rejects a --stats-interval that is not a positive number', () => {
     expectOneLineError(nsm(['sensor', '-r', HTTP_PCAP, '-l', tmp, '--stats-interval', '0']), /--stats-interval: not a positive number of seconds: 0/);
   });

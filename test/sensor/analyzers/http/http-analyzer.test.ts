@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
 import { AnalyzedConnection, AnalyzerSet } from '../../../../sensor/analyzers/analyzer-set';
-import { httpAnalyzer, httpClientSignature, HttpSession } from '../../../../sensor/analyzers/http/http-analyzer';
+import { httpAnalyzer, httpClientSignature, httpServerSignature, HttpSession } from '../../../../sensor/analyzers/http/http-analyzer';
 import type { HttpInfo } from '../../../../sensor/analyzers/http/http-log';
 import { SharedState } from '../../../../sensor/analyzers/shared-state';
 import type { LogSchema } from '../../../../sensor/logs/log-schema';
@@ -112,12 +112,34 @@ describe('HTTP analyzer', () => {
     expect(ctx.weirds).to.deep.equal([]);
   });
 
-  it('reports a protocol violation for a first reply that is not HTTP, and none once confirmed', () => {
+  it("reports Zeek's protocol violations for a request or reply line that is not HTTP, confirmed or not", () => {
     const bad = run([], ['SSH-2.0-OpenSSH_9.0\r\n']);
-    expect(bad.violations).to.have.length(1);
+    expect(bad.violations).to.deep.equal(['not a http reply line']);
     expect(bad.services).to.deep.equal([]);
     const later = run(['GET / HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n'], ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nnot http\r\n']);
-    expect(later.violations).to.deep.equal([]);
+    expect(later.violations).to.deep.equal(['not a http reply line']);
+    expect(later.services).to.deep.equal(['http']);
+    // Zeek sets the request version to 0.9 before it rejects the line: a version mismatch, then the bad request.
+    const cruft = run(['GET / HTTP/1.1\r\nHost: h\r\n\r\nT / HTTP\r\n\r\n'], []);
+    expect(cruft.violations).to.deep.equal(['not a http request line']);
+    expect(cruft.weirds).to.deep.equal([{ name: 'HTTP_version_mismatch' }, { name: 'bad_HTTP_request' }]);
+  });
+
+  it('a reply alone does not confirm HTTP (Zeek confirms on a request, or a reply while one is unanswered)', () => {
+    const ctx = run([], ['HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n']);
+    expect(ctx.services).to.deep.equal([]);
+    expect(summary(rowsOf(ctx))).to.deep.equal(['1 - - - - - 0 0 400 Bad Request - - 1.1 - - -']);
+  });
+
+  it("server signature: Zeek's dpd_http_server, HTTP/ and a digit at the start of the responder's stream", () => {
+    const m = (isOrig: boolean, s: string) => { const b = Buffer.from(s); return httpServerSignature.matches(isOrig, b, 0, b.length); };
+    expect(m(false, 'HTTP/1.1 200 OK\r\n')).to.equal(true);
+    expect(m(false, 'hTtP/2')).to.equal(true);
+    expect(m(false, 'HTT')).to.equal(undefined);
+    expect(m(false, 'HTTP/x')).to.equal(false);
+    expect(m(false, ' HTTP/1.1')).to.equal(false);
+    expect(m(false, 'SSH-2.0')).to.equal(false);
+    expect(m(true, 'HTTP/1.1 200 OK')).to.equal(false);
   });
 
   it('content signature: a method and a blank; undecided while the bytes so far could still start one', () => {
@@ -135,7 +157,7 @@ describe('HTTP analyzer', () => {
     const logged: unknown[] = [];
     const conn: AnalyzedConnection = {
       uid: 'Cx', proto: 'tcp', origAddr: '192.0.2.1', origPort: 40000, respAddr: '192.0.2.2', respPort: 4444, networkTime: 1,
-      services: [], history: 'ShAD', weird: () => undefined, checkHistory: () => true, flipRoles: () => undefined,
+      services: [], history: 'ShAD', payloadBytes: () => 0, weird: () => undefined, checkHistory: () => true, flipRoles: () => undefined,
       host: { log<R>(s: LogSchema<R>, r: R) { if (s.path === 'http') logged.push(r); } },
     };
     const set = new AnalyzerSet(conn, new SharedState(), [], [httpAnalyzer]);

@@ -46,6 +46,11 @@ export interface FileOpenOptions {
   filename?: string;
   /** Size the protocol announced (Content-Length). */
   totalBytes?: number;
+  /**
+   * The data does not start at the file's first byte (an HTTP 206 piece from a later offset, or of an unknown one):
+   * there is no beginning of file to sniff, as in Zeek, whose BOF buffer then never fills.
+   */
+  notFromStart?: boolean;
   /** Called once when the MIME type is known (Zeek's file_sniff with a mime_type), before the row is written. */
   onSniff?: (mimeType: string) => void;
 }
@@ -70,6 +75,7 @@ export class AnalyzedFile {
     this.fuid = fuid;
     this.lastActiveMicros = ctx.networkTimeMicros;
     this.hashes = hashNames.map((name) => ({ name, hash: createHash(name) }));
+    if (opts.notFromStart === true) this.sniffed = true;
     const local = isLocal(ctx.shared, opts.isOrig ? ctx.origAddr : ctx.respAddr);
     this.info = {
       tsMicros: ctx.networkTimeMicros,

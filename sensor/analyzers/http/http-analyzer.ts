@@ -119,7 +119,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
     if (current === undefined || (current.statusCode !== undefined && !(current.statusCode >= 100 && current.statusCode <= 199))) {
       this.currentResponse++;
     }
-    this.files.beginMessage(false);
+    this.files.beginMessage(false, code);
     const info = this.state(false);
     info.statusCode = code;
     info.statusMsg = reason;

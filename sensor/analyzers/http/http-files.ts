@@ -29,6 +29,10 @@ interface Side {
   filename?: string;
   contentLength?: number;
   contentType?: string;
+  /** A 206 reply: the first byte offset its Content-Range gives (NaN when unreadable) and the whole file's size. */
+  rangeStart?: number;
+  instanceLength?: number;
+  status?: number;
   /** A multipart body: split into its parts, each its own file (Zeek's MIME sub-entities); null when not multipart. */
   splitter?: MultipartSplitter | null;
   /** Bodies seen on this side so far (Zeek's orig/resp_mime_depth, part of the file handle). */
@@ -44,9 +48,12 @@ export class HttpFiles {
   constructor(private readonly ctx: ConnectionContext) {}
 
   /** A request or status line: a new message starts on that side (any file left open ends). */
-  beginMessage(isOrig: boolean): void {
+  beginMessage(isOrig: boolean, status?: number): void {
     const s = this.side(isOrig);
     this.endFile(isOrig);
+    s.status = status;
+    s.rangeStart = undefined;
+    s.instanceLength = undefined;
     s.filename = undefined;
     s.contentLength = undefined;
     s.contentType = undefined;
@@ -56,6 +63,12 @@ export class HttpFiles {
   header(isOrig: boolean, name: string, value: string): void {
     const s = this.side(isOrig);
     if (name === 'CONTENT-TYPE') s.contentType = value;
+    if (name === 'CONTENT-RANGE' && s.status === 206) {
+      // Zeek's HTTP_Entity: `bytes FIRST-LAST/LENGTH`; the file's size is LENGTH (unknown with `*`).
+      const m = /^bytes[ \t]+([0-9]+)-([0-9]+)\/([0-9]+|\*)$/.exec(value.trim());
+      s.rangeStart = m === null ? NaN : Number(m[1]);
+      s.instanceLength = m === null || m[3] === '*' ? undefined : Number(m[3]);
+    }
     if (name === 'CONTENT-DISPOSITION' ? FILENAME_IN_DISPOSITION.test(value) : name === 'CONTENT-TYPE' && NAME_IN_CONTENT_TYPE.test(value)) {
       s.filename = filenameFromDisposition(value);
     } else if (name === 'CONTENT-LENGTH' && /^[0-9]{1,15}$/.test(value)) {
@@ -146,7 +159,8 @@ export class HttpFiles {
       isOrig,
       handle,
       filename: s.filename,
-      totalBytes: s.contentLength,
+      totalBytes: s.rangeStart !== undefined ? s.instanceLength : s.contentLength,
+      notFromStart: s.rangeStart !== undefined && s.rangeStart !== 0,
       onSniff: (mime) => {
         const types = isOrig ? (row.origMimeTypes ??= []) : (row.respMimeTypes ??= []);
         if (types.length < MAX_FILES_PER_SIDE) types.push(mime);

@@ -191,6 +191,22 @@ describe('file analysis', () => {
       }), { numRuns: 200, seed: 11 });
   });
 
+  it('sizes a 206 piece by its Content-Range and sniffs it only when it starts at byte 0 (as Zeek)', () => {
+    const piece = (range: string) => {
+      const ctx = recordingContext({ proto: 'tcp', respPort: 80 });
+      const s = new HttpSession(ctx);
+      const req = Buffer.from('GET /big HTTP/1.1\r\nRange: bytes=0-\r\n\r\n');
+      s.deliverStream(true, req, 0, req.length);
+      const reply = Buffer.from(`HTTP/1.1 206 Partial Content\r\nContent-Range: ${range}\r\nContent-Length: 20\r\n\r\nplain text, 20 bytes`);
+      s.deliverStream(false, reply, 0, reply.length);
+      s.end();
+      return [ctx.files[0].totalBytes, ctx.files[0].mimeType];
+    };
+    expect(piece('bytes 0-19/1000')).to.deep.equal([1000, 'text/plain']);
+    expect(piece('bytes 100-119/1000')).to.deep.equal([1000, undefined]);
+    expect(piece('bytes foo-bar/baz')).to.deep.equal([undefined, undefined]);
+  });
+
   it('reads --file-hashes lists', () => {
     expect(parseFileHashes('sha256,MD5')).to.deep.equal(['md5', 'sha256']);
     expect(parseFileHashes('none')).to.deep.equal([]);

@@ -18,12 +18,12 @@ import { UserError } from '../core/user-error';
 /** Where the agent keeps state when neither the config nor --work-dir names a directory. */
 export const DEFAULT_AGENT_WORK_DIRECTORY = './var/agent';
 /** V8 semi-space size for the daemon, MiB (V8's default grows to 16): the agent's garbage is short-lived line buffers. */
-const AGENT_SEMI_SPACE_MB = 4;
+export const AGENT_SEMI_SPACE_MB = 4;
 /**
  * glibc malloc arenas for the daemon (default: 8 per core): memory freed in one arena is not reused by another, and
  * Node's threads spread the agent's buffers over several; 2 cut peak RSS by about 10 MB at the same speed (bench/agent).
  */
-const AGENT_MALLOC_ARENAS = '2';
+export const AGENT_MALLOC_ARENAS = '2';
 /** Set in the environment of the detached child so it knows it is the daemon itself. */
 const DAEMON_CHILD_ENV = 'NSM_AGENT_DAEMON_CHILD';
 const DAEMON_START_TIMEOUT_MS = 15_000;

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AGENT_MALLOC_ARENAS, AGENT_SEMI_SPACE_MB } from '../../../src/cli/agent-command';
+import { AGENT_MALLOC_ARENAS, daemonNodeOptions } from '../../../src/cli/agent-command';
 import { AgentProcess, sleep } from './agent-process';
 import { NumberedLineWriter } from './numbered-line-writer';
 import { deliveryReport, describeReport, expectExactlyOnceInOrder, ShippingFixture } from './shipping-fixture';
@@ -44,7 +44,7 @@ describe('agent peak memory with many files', function () {
     writer.close();
     const agent = new AgentProcess({
       configFile: fixture.configFile, workDir: fixture.workDir, logFile: path.join(fixture.dir, 'agent.log'),
-      env: { NODE_OPTIONS: `--max-semi-space-size=${AGENT_SEMI_SPACE_MB}`, MALLOC_ARENA_MAX: AGENT_MALLOC_ARENAS },
+      env: { NODE_OPTIONS: daemonNodeOptions(FILES, []).join(' '), MALLOC_ARENA_MAX: AGENT_MALLOC_ARENAS },
     });
     await agent.start();
     const pid = agent.pid!;

@@ -12,7 +12,7 @@ import { CheckpointCommitter, PendingCommit } from './state/checkpoint-committer
 import { StateStore } from './state/state-store';
 import { FileIdentity } from './tailer/file-identity';
 import { FileTailer, LineBatch } from './tailer/file-tailer';
-import { ReadGate } from './tailer/read-gate';
+import { ReadGate, waitingFirst } from './tailer/read-gate';
 import { createTransport } from './transport/create-transport';
 import { RelpTransport } from './transport/relp-transport';
 import { Transport } from './transport/transport';
@@ -192,6 +192,7 @@ export class FileServer {
     }
     const start = this.stateStore.load(file.stateFile);
     const watch = createWatchBackend(this.config.watchMode, file.pollIntervalSeconds * 1000);
+    const committer = new CheckpointCommitter(this.stateStore, file.stateFile, this.logger.child('state'), start);
     const tailer = new FileTailer({
       path: file.path,
       start,
@@ -199,7 +200,8 @@ export class FileServer {
       reopenOnTruncate: file.reopenOnTruncate,
       maxLineBytes: Math.max(this.config.maxMessageSize, LONGEST_WHOLE_LINE_BYTES),
       maxLinesAtOnce: file.maxLinesAtOnce,
-      readGate: this.readGate,
+      // A file whose state file cannot be written waits before taking a permit (acceptBatch would hold it).
+      readGate: waitingFirst(this.readGate, () => committer.admit()),
       watch,
       logger: this.logger.child('tailer'),
     });
@@ -207,7 +209,7 @@ export class FileServer {
       file, tailer, watch, routes, routing,
       formatters: new Map(routes.map((r) => [r.action.template, new SyslogFormatter(
         r.action.template, file.facility, file.severity, this.config.hostname, file.tag, this.config.maxMessageSize)])),
-      committer: new CheckpointCommitter(this.stateStore, file.stateFile, this.logger.child('state'), start),
+      committer,
       linesRead: 0,
     };
   }

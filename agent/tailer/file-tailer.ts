@@ -16,7 +16,7 @@ import type { WatchBackend } from '../watch/watch-backend';
 import { FINGERPRINT_BYTES, headStillMatches, keepEarlierBirth, openAndIdentify, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
 import { FileWatcher, RECHECK_WHILE_READING_MS, type Deliver } from './file-watcher';
 import { LateWriteWatch } from './late-write-watch';
-import type { ReadGate } from './read-gate';
+import type { ReadPermits } from './read-gate';
 import { isLineStart, offsetAfterLastLine } from './line-start';
 import { findLaterGenerations, findRenamedFile } from './renamed-file-finder';
 
@@ -62,7 +62,7 @@ export interface FileTailerOptions {
   /** bytes per read(2) (default 64 KiB; with readGate, the gate's) */
   readChunkBytes?: number;
   /** Shared by the agent's tailers: read buffers lent per read, and how many reads may hold lines at once. */
-  readGate?: ReadGate;
+  readGate?: ReadPermits;
   /** the clock quiet times are measured with (tests); default Date.now */
   now?: () => number;
 }

@@ -6,7 +6,7 @@ import type { FileHandle } from 'fs/promises';
 import type { Logger } from '../../src/core/logger';
 import { FINGERPRINT_BYTES, identityFromHead, openAndIdentify, readHead, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
 import { LineSplitter } from './line-splitter';
-import type { ReadGate } from './read-gate';
+import type { ReadPermits } from './read-gate';
 
 /** While reading without a pause: compare the head at least this often. */
 export const RECHECK_WHILE_READING_MS = 250;
@@ -24,7 +24,7 @@ export interface FileWatcherOptions {
    * Where read buffers come from: the agent's gate (a buffer lent per read, held until the batch is delivered), or
    * one buffer of the tailer's own.
    */
-  reads: { gate: ReadGate; signal: AbortSignal } | { buffer: Buffer };
+  reads: { gate: ReadPermits; signal: AbortSignal } | { buffer: Buffer };
 }
 
 /** Receives the lines read so far (in `collected`) and hands them on; resolves when the consumer accepted them. */

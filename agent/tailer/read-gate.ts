@@ -12,7 +12,29 @@ export interface ReadPermit {
   release(): void;
 }
 
-export class ReadGate {
+/** Where a tailer gets its read buffers: the shared ReadGate, or a view of it for one file (see waitingFirst). */
+export interface ReadPermits {
+  readonly chunkBytes: number;
+  /** Resolves with a permit, or with undefined once `signal` aborts (the tailer is stopping). */
+  acquire(signal?: AbortSignal): Promise<ReadPermit | undefined>;
+}
+
+/**
+ * The gate as one file sees it: before asking for a permit, waits for `ready` (e.g. the file's state file being
+ * writable again), so a file that may not read now does not hold a permit other files could use.
+ */
+export function waitingFirst(gate: ReadPermits, ready: () => true | Promise<unknown>): ReadPermits {
+  return {
+    chunkBytes: gate.chunkBytes,
+    acquire: async (signal) => {
+      const r = ready();
+      if (r !== true) await r;
+      return gate.acquire(signal);
+    },
+  };
+}
+
+export class ReadGate implements ReadPermits {
   private readonly free: Buffer[] = [];
   private created = 0;
   private readonly waiters: Array<(permit: ReadPermit) => void> = [];

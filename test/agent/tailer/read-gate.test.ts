@@ -2,7 +2,7 @@
 // request order, buffers reused, and a waiting read given up when its tailer stops.
 
 import { expect } from 'chai';
-import { ReadGate, ReadPermit } from '../../../agent/tailer/read-gate';
+import { ReadGate, ReadPermit, waitingFirst } from '../../../agent/tailer/read-gate';
 
 describe('ReadGate', () => {
   it('grants at most `permits` at once, in request order, reusing the buffers', async () => {
@@ -42,5 +42,18 @@ describe('ReadGate', () => {
     held.release();
     const again = (await gate.acquire())!;
     expect(again.buffer).to.equal(held.buffer);
+  });
+
+  it('waitingFirst: a file that may not read yet holds no permit while it waits', async () => {
+    const gate = new ReadGate(1, 1024);
+    let open!: () => void;
+    const ready = new Promise<void>((resolve) => { open = resolve; });
+    const blocked = waitingFirst(gate, () => ready).acquire();
+    await new Promise((r) => setImmediate(r));
+    const other = await gate.acquire(); // the only permit is free for another file
+    expect(other).to.not.equal(undefined);
+    other!.release();
+    open();
+    expect(await blocked).to.not.equal(undefined);
   });
 });

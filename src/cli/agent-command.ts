@@ -12,6 +12,7 @@ import { FileServer } from '../../agent/file-server';
 import { prepareWorkDirectory } from '../../agent/config/work-directory';
 import { StatusReporter } from '../../agent/status';
 import { writeFileAtomicSync } from '../core/atomic-file';
+import { applyAgentRuntimeHeapFlags } from './agent-heap';
 import { createLogger, fileSink, Logger, LogSink, stderrSink } from '../core/logger';
 import { UserError } from '../core/user-error';
 
@@ -105,6 +106,8 @@ export async function runAgentCommand(opts: AgentCommandOptions): Promise<void> 
     return;
   }
 
+  // A foreground agent started without heap settings sets what V8 still accepts now (see agent-heap.ts).
+  applyAgentRuntimeHeapFlags();
   const logFile = opts.logFile ?? (opts.daemon ? path.join(config.workDirectory, 'agent.log') : undefined);
   const logger = createLogger('agent', logFile ? openLogFile(logFile) : stderrSink);
   for (const d of config.diagnostics) logger.warn(`config: ${formatDiagnostic(d)}`);

@@ -12,6 +12,7 @@ import { CheckpointCommitter, PendingCommit } from './state/checkpoint-committer
 import { StateStore } from './state/state-store';
 import { FileIdentity } from './tailer/file-identity';
 import { FileTailer, LineBatch } from './tailer/file-tailer';
+import { ReadGate, waitingFirst } from './tailer/read-gate';
 import { createTransport } from './transport/create-transport';
 import { RelpTransport } from './transport/relp-transport';
 import { Transport } from './transport/transport';
@@ -26,11 +27,16 @@ import { Logger } from '../src/core/logger';
 export const LONGEST_WHOLE_LINE_BYTES = 1024 * 1024;
 
 /**
- * Bytes per read(2) of a monitored file. Each tailer keeps one such buffer and hands on up to a chunk of lines while
- * the queue is full: with 100 files, 256 KiB cost 100 MB more peak RSS than 64 KiB (bench/agent), for a few percent
- * of CPU when catching up a backlog.
+ * Bytes per read(2) of a monitored file: 256 KiB cost more peak RSS than 64 KiB (bench/agent) for a few percent of
+ * CPU when catching up a backlog.
  */
 const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * How many tailers may be between a read(2) and their batch's acceptance by the queues at once (the read gate):
+ * with more busy files than this, the others wait before reading, holding neither a buffer nor lines. Four keep
+ * libuv's four file-system threads busy.
+ */
+const CONCURRENT_READS = 4;
 /** How long a graceful stop waits for the tailers before closing the queues under them. */
 const TAILER_STOP_WAIT_MS = 5000;
 
@@ -112,6 +118,7 @@ export class FileServer {
   private readonly stateStore: StateStore;
   private readonly routes: ActionRoute[] = [];
   private readonly pipelines: FilePipeline[] = [];
+  private readonly readGate = new ReadGate(CONCURRENT_READS, READ_CHUNK_BYTES);
   /** Token id → the batch it belongs to; an entry lives until every action confirmed it. */
   private readonly inFlight = new Map<number, { pipeline: FilePipeline; commit: PendingCommit }>();
   private nextTokenId = 1;
@@ -185,6 +192,7 @@ export class FileServer {
     }
     const start = this.stateStore.load(file.stateFile);
     const watch = createWatchBackend(this.config.watchMode, file.pollIntervalSeconds * 1000);
+    const committer = new CheckpointCommitter(this.stateStore, file.stateFile, this.logger.child('state'), start);
     const tailer = new FileTailer({
       path: file.path,
       start,
@@ -192,7 +200,8 @@ export class FileServer {
       reopenOnTruncate: file.reopenOnTruncate,
       maxLineBytes: Math.max(this.config.maxMessageSize, LONGEST_WHOLE_LINE_BYTES),
       maxLinesAtOnce: file.maxLinesAtOnce,
-      readChunkBytes: READ_CHUNK_BYTES,
+      // A file whose state file cannot be written waits before taking a permit (acceptBatch would hold it).
+      readGate: waitingFirst(this.readGate, () => committer.admit()),
       watch,
       logger: this.logger.child('tailer'),
     });
@@ -200,7 +209,7 @@ export class FileServer {
       file, tailer, watch, routes, routing,
       formatters: new Map(routes.map((r) => [r.action.template, new SyslogFormatter(
         r.action.template, file.facility, file.severity, this.config.hostname, file.tag, this.config.maxMessageSize)])),
-      committer: new CheckpointCommitter(this.stateStore, file.stateFile, this.logger.child('state'), start),
+      committer,
       linesRead: 0,
     };
   }

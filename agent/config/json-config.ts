@@ -26,11 +26,6 @@ export interface JsonConfigOptions {
   checkWorkDirectory?: boolean;
 }
 
-/** `-f FILE` is read as a JSON config when its name ends in `.json`; everything else is rsyslog syntax. */
-export function isJsonConfigFile(file: string): boolean {
-  return file.toLowerCase().endsWith('.json');
-}
-
 // The document's shape once the schema has validated it and filled in its defaults. The normaliser only reads
 // subtrees without schema errors, so these types hold for everything it touches.
 interface JsonMonitoredFile {

@@ -1,5 +1,5 @@
 // The ordered queue of one forwarding action, between the tailers and its transport: messages wait in memory
-// (up to memoryMessages) and leave in enqueue order. Nothing is dropped.
+// (up to memoryMessages, and up to memoryBytes of them) and leave in enqueue order. Nothing is dropped.
 //
 // When memory is full, what happens depends on the transport:
 // - delivering (the sender has made progress within spillAfterMs): enqueue() waits. The tailers stop reading and
@@ -40,6 +40,11 @@ export interface CommitToken {
 export interface DeliveryQueueOptions {
   transport: Transport;
   memoryMessages: number;
+  /**
+   * The most message bytes memory holds (default DEFAULT_MEMORY_BYTES), whatever memoryMessages allows: long lines
+   * cannot multiply the agent's memory. A single message larger than this is still taken when memory is empty.
+   */
+  memoryBytes?: number;
   diskDirectory: string;
   diskMaxBytes: number;
   batchMaxMessages?: number;
@@ -68,6 +73,12 @@ export interface DeliveryQueueStats {
   /** idle | sending | waiting-for-transport | retrying | closing | closed */
   state: string;
 }
+
+/**
+ * Default bound on the bytes of the messages in memory: 10,000 conn.log lines (rsyslog's default queue.size) are
+ * about 3 MB, so this bounds long lines without slowing the common case (bench/agent).
+ */
+export const DEFAULT_MEMORY_BYTES = 4 * 1024 * 1024;
 
 /** Ends close()'s wait for a send that does not complete. */
 class InFlightGivenUp extends Error {}
@@ -107,6 +118,9 @@ export class DeliveryQueue {
   private readonly logger: Logger;
   private readonly memory: MemoryEntry[] = [];
   private memoryCount = 0;
+  /** Bytes of the messages in `memory` not yet confirmed (with memoryCount, what the bounds apply to). */
+  private memoryBytesHeld = 0;
+  private readonly memoryBytesMax: number;
   private readonly slots: TokenSlot[] = [];
   private unsyncedDiskSlots: TokenSlot[] = [];
   private flushing?: Promise<void>;
@@ -149,6 +163,7 @@ export class DeliveryQueue {
     this.batchMax = opts.batchMaxMessages ?? 500;
     this.retry = new ExponentialBackoff(opts.retryBackoff ?? { initialMs: 200, maxMs: 5000 });
     this.spillAfterMs = opts.spillAfterMs ?? 1000;
+    this.memoryBytesMax = Math.max(1, opts.memoryBytes ?? DEFAULT_MEMORY_BYTES);
     const declared = opts.transport.maxBatchesInFlight ?? 1;
     this.maxInFlight = Number.isInteger(declared) && declared >= 1 ? declared : 1;
     this.disk = DiskQueue.open(opts.diskDirectory, opts.logger, opts.diskSegmentBytes);
@@ -203,13 +218,15 @@ export class DeliveryQueue {
     const memoryMax = Math.max(1, this.opts.memoryMessages);
     while (rest.length > 0) {
       // Memory takes what fits; a batch larger than the room left goes in parts as the sender frees room.
-      if (this.disk.isEmpty && this.memoryCount < memoryMax && !this.closing) {
-        const count = Math.min(rest.length, memoryMax - this.memoryCount);
+      const fit = this.disk.isEmpty && this.memoryCount < memoryMax && !this.closing ? this.messagesThatFit(rest, memoryMax - this.memoryCount) : 0;
+      if (fit > 0) {
+        const count = fit;
         const part = count === rest.length ? rest : rest.slice(0, count);
         rest = count === rest.length ? [] : rest.slice(count);
         slot.pendingParts++;
         this.memory.push({ messages: part, sent: 0, issued: 0, slot });
         this.memoryCount += count;
+        for (const m of part) this.memoryBytesHeld += m.length;
         this.wakeSender?.();
         continue;
       }
@@ -239,6 +256,18 @@ export class DeliveryQueue {
       await this.waitForSpace();
     }
     this.partDurable(slot); // placing is over
+  }
+
+  /** How many of `messages` (at most `room`) fit under the byte bound; at least one when memory is empty. */
+  private messagesThatFit(messages: Buffer[], room: number): number {
+    let bytes = this.memoryBytesHeld;
+    let n = 0;
+    const most = Math.min(room, messages.length);
+    while (n < most && (bytes + messages[n].length <= this.memoryBytesMax || (n === 0 && this.memoryCount === 0))) {
+      bytes += messages[n].length;
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -282,6 +311,7 @@ export class DeliveryQueue {
     // Each entry's part is now a disk part: durable with the next fsync.
     for (const entry of this.memory.splice(0)) this.unsyncedDiskSlots.push(entry.slot);
     this.memoryCount = 0;
+    this.memoryBytesHeld = 0;
     this.memoryIssueIndex = 0;
     this.logger.info('collector not confirming: memory queue moved to the disk queue, newer messages follow it there', {
       transport: this.transport.name, messages: unconfirmed.length, dir: this.opts.diskDirectory,
@@ -413,6 +443,7 @@ export class DeliveryQueue {
     this.delivered += batch.messages.length;
     if (batch.source === 'memory') {
       for (const { entry, count } of batch.parts) {
+        for (let k = entry.sent; k < entry.sent + count; k++) this.memoryBytesHeld -= entry.messages[k].length;
         entry.sent += count;
         this.memoryCount -= count;
         if (entry.sent === entry.messages.length) {
@@ -567,6 +598,7 @@ export class DeliveryQueue {
     }
     for (const entry of this.memory.splice(0)) this.partDurable(entry.slot);
     this.memoryCount = 0;
+    this.memoryBytesHeld = 0;
     while (this.flushing) await this.flushing;
     await this.disk.sync();
     for (const slot of this.unsyncedDiskSlots.splice(0)) this.partDurable(slot);

@@ -16,6 +16,7 @@ import type { WatchBackend } from '../watch/watch-backend';
 import { FINGERPRINT_BYTES, headStillMatches, keepEarlierBirth, openAndIdentify, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
 import { FileWatcher, RECHECK_WHILE_READING_MS, type Deliver } from './file-watcher';
 import { LateWriteWatch } from './late-write-watch';
+import type { ReadPermits } from './read-gate';
 import { isLineStart, offsetAfterLastLine } from './line-start';
 import { findLaterGenerations, findRenamedFile } from './renamed-file-finder';
 
@@ -58,8 +59,10 @@ export interface FileTailerOptions {
   lateWriteWatchMs?: number;
   /** longest sleep between two checks of the file, whatever the watch back-end says (default 1000) */
   recheckIntervalMs?: number;
-  /** bytes per read(2) (default 64 KiB) */
+  /** bytes per read(2) (default 64 KiB; with readGate, the gate's) */
   readChunkBytes?: number;
+  /** Shared by the agent's tailers: read buffers lent per read, and how many reads may hold lines at once. */
+  readGate?: ReadPermits;
   /** the clock quiet times are measured with (tests); default Date.now */
   now?: () => number;
 }
@@ -100,7 +103,8 @@ export class FileTailer {
   private readonly graceMs: number;
   private readonly recheckMs: number;
   private readonly now: () => number;
-  private readonly readBuffer: Buffer;
+  /** This tailer's own read buffer, when it has no gate to borrow one from. */
+  private readonly readBuffer: Buffer | undefined;
   private readonly headScratch = Buffer.allocUnsafe(FINGERPRINT_BYTES);
   private readonly abort = new AbortController();
   private current: FileWatcher | undefined;
@@ -141,7 +145,7 @@ export class FileTailer {
       path: opts.path, watchMs: opts.lateWriteWatchMs ?? DEFAULT_LATE_WRITE_WATCH_MS, maxFiles: MAX_PENDING_FILES, now: this.now,
       logger: this.log, stopped: () => this.stopped, finish: (file) => this.finish(file),
     });
-    this.readBuffer = Buffer.allocUnsafe(opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
+    this.readBuffer = opts.readGate ? undefined : Buffer.allocUnsafe(opts.readChunkBytes ?? DEFAULT_READ_CHUNK);
     this.resumeFrom = opts.start;
     this.delivered = { offset: opts.start?.offset ?? 0 };
     // A fresh start (no checkpoint) takes files born from now on, including ones renamed away before we saw them at
@@ -275,7 +279,7 @@ export class FileTailer {
       }
       return undefined;
     }
-    const startOffset = first && !resume && this.opts.freshStartTail ? await offsetAfterLastLine(atPath.handle, atPath.size, this.readBuffer) : 0;
+    const startOffset = first && !resume && this.opts.freshStartTail ? await offsetAfterLastLine(atPath.handle, atPath.size, this.readBuffer ?? Buffer.allocUnsafe(this.chunkBytes())) : 0;
     return this.opened(this.toWatcher(atPath, startOffset));
   }
 
@@ -378,7 +382,8 @@ export class FileTailer {
     if (born !== undefined && (this.newestBornNs === undefined || born > this.newestBornNs)) this.newestBornNs = born;
     return new FileWatcher(opened, startOffset, {
       path: this.opts.path, maxLineBytes: this.opts.maxLineBytes, reopenOnTruncate: this.opts.reopenOnTruncate,
-      logger: this.log, readBuffer: this.readBuffer, headScratch: this.headScratch,
+      logger: this.log, headScratch: this.headScratch,
+      reads: this.readBuffer ? { buffer: this.readBuffer } : { gate: this.opts.readGate!, signal: this.abort.signal },
     });
   }
 
@@ -416,6 +421,10 @@ export class FileTailer {
     const file = this.toWatcher(opened, 0);
     file.detached = detached;
     this.pending.push(file);
+  }
+
+  private chunkBytes(): number {
+    return this.opts.readGate?.chunkBytes ?? this.opts.readChunkBytes ?? DEFAULT_READ_CHUNK;
   }
 
   /** The current file (if any) and the pending ones, oldest first. */

@@ -6,6 +6,7 @@ import type { FileHandle } from 'fs/promises';
 import type { Logger } from '../../src/core/logger';
 import { FINGERPRINT_BYTES, identityFromHead, openAndIdentify, readHead, sameInode, type FileIdentity, type OpenedFile } from './file-identity';
 import { LineSplitter } from './line-splitter';
+import type { ReadPermits } from './read-gate';
 
 /** While reading without a pause: compare the head at least this often. */
 export const RECHECK_WHILE_READING_MS = 250;
@@ -17,9 +18,13 @@ export interface FileWatcherOptions {
   /** true: after a truncation, reopen the path the file was opened by; false: rewind the open fd */
   reopenOnTruncate: boolean;
   logger: Logger;
-  /** one read buffer and one head scratch shared by every watcher of a tailer (it reads one file at a time) */
-  readBuffer: Buffer;
+  /** one head scratch shared by every watcher of a tailer (it reads one file at a time) */
   headScratch: Buffer;
+  /**
+   * Where read buffers come from: the agent's gate (a buffer lent per read, held until the batch is delivered), or
+   * one buffer of the tailer's own.
+   */
+  reads: { gate: ReadPermits; signal: AbortSignal } | { buffer: Buffer };
 }
 
 /** Receives the lines read so far (in `collected`) and hands them on; resolves when the consumer accepted them. */
@@ -96,39 +101,54 @@ export class FileWatcher {
    * byte-identical to what we just read.
    */
   async readToEnd(deliver: Deliver, stopped: () => boolean, whileReading: () => Promise<void>, maxChunks = Infinity): Promise<number> {
-    const buffer = this.opts.readBuffer;
     let total = 0;
     let followsShortRead = true; // the first read of a pass follows a wait: what it returns is new writing
     for (let chunks = 0; chunks < maxChunks && !stopped(); chunks++) {
-      const readFrom = this.readOffset;
-      const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, readFrom);
+      const reads = this.opts.reads;
+      const permit = 'gate' in reads ? await reads.gate.acquire(reads.signal) : undefined;
+      if ('gate' in reads && permit === undefined) break; // stopping
+      const buffer = permit ? permit.buffer : (reads as { buffer: Buffer }).buffer;
+      let bytesRead: number;
+      try {
+        bytesRead = await this.readChunk(buffer, deliver, followsShortRead);
+      } finally {
+        permit?.release();
+      }
       if (bytesRead === 0) break;
       total += bytesRead;
-      const now = Date.now();
-      const verify = followsShortRead || readFrom < FINGERPRINT_BYTES || now - this.headCheckedAt >= RECHECK_WHILE_READING_MS;
       followsShortRead = bytesRead < buffer.length;
-      let truncated = false;
-      if (verify && (await this.headChanged())) {
-        truncated = true;
-        // Were these bytes read before or after the truncation? Read the range again: the same bytes mean they
-        // are the new content (skip them, it is read from 0 next); other bytes mean we read the old content.
-        const again = Buffer.allocUnsafe(bytesRead);
-        const { bytesRead: againRead } = await this.handle.read(again, 0, bytesRead, readFrom);
-        if (againRead === bytesRead && again.equals(buffer.subarray(0, bytesRead))) {
-          await this.restartAfterTruncation(deliver, 'first bytes changed');
-          continue;
-        }
-      }
-      this.readOffset += bytesRead;
-      this.splitter.push(buffer, bytesRead, (line, end) => {
-        this.collected.lines.push(line);
-        this.collected.ends.push(end);
-      });
-      await deliver(this);
-      if (truncated) await this.restartAfterTruncation(deliver, 'first bytes changed');
       await whileReading();
     }
     return total;
+  }
+
+  /** One read(2) at readOffset, its lines split and delivered; returns the bytes read (0: end of file). */
+  private async readChunk(buffer: Buffer, deliver: Deliver, followsShortRead: boolean): Promise<number> {
+    const readFrom = this.readOffset;
+    const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, readFrom);
+    if (bytesRead === 0) return 0;
+    const now = Date.now();
+    const verify = followsShortRead || readFrom < FINGERPRINT_BYTES || now - this.headCheckedAt >= RECHECK_WHILE_READING_MS;
+    let truncated = false;
+    if (verify && (await this.headChanged())) {
+      truncated = true;
+      // Were these bytes read before or after the truncation? Read the range again: the same bytes mean they
+      // are the new content (skip them, it is read from 0 next); other bytes mean we read the old content.
+      const again = Buffer.allocUnsafe(bytesRead);
+      const { bytesRead: againRead } = await this.handle.read(again, 0, bytesRead, readFrom);
+      if (againRead === bytesRead && again.equals(buffer.subarray(0, bytesRead))) {
+        await this.restartAfterTruncation(deliver, 'first bytes changed');
+        return bytesRead;
+      }
+    }
+    this.readOffset += bytesRead;
+    this.splitter.push(buffer, bytesRead, (line, end) => {
+      this.collected.lines.push(line);
+      this.collected.ends.push(end);
+    });
+    await deliver(this);
+    if (truncated) await this.restartAfterTruncation(deliver, 'first bytes changed');
+    return bytesRead;
   }
 
   /** The file will not grow any more for us: hands out its unfinished last line as a line. */

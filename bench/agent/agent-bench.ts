@@ -24,6 +24,8 @@ export interface AgentRunResult {
   linesPerSecond: number;
   cpuSeconds: number;
   peakRssBytes: number;
+  /** How many files were shipped at once. */
+  files: number;
 }
 
 /** The rsyslog config both agents read: nsm reads rsyslog configs unchanged. */
@@ -37,12 +39,28 @@ function shipperConfig(workDirectory: string, logFiles: string[], port: number):
   ].join('\n');
 }
 
+/** A started shipper: the process whose /proc figures are measured, how to stop it, and a promise that rejects if it dies. */
+interface Running {
+  pid(): number | undefined;
+  stop(): Promise<void>;
+  died: Promise<never>;
+}
+
 interface Subject {
   name: string;
-  /** Extra NODE_OPTIONS for nsm (V8 heap sizing). */
-  nodeOptions?: string;
-  /** Starts the shipper; returns the process whose /proc figures are measured. */
-  start(dir: string, configFile: string): { child: ChildProcess; pid: () => number | undefined };
+  start(dir: string, configFile: string): Running;
+}
+
+/** Targets of issue 17 §9 for the agent as it runs itself (`--daemon`): peak RSS for one file and for 100. */
+export const TARGET_PEAK_RSS_MB = { oneFile: 64, manyFiles: 100 };
+
+function childRun(name: string, child: ChildProcess): Running {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const died = new Promise<never>((_, reject) => child.once('exit', (code, signal) =>
+    reject(new Error(`${name} exited early (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`))));
+  died.catch(() => undefined);
+  return { pid: () => child.pid, stop: () => stopChild(child), died };
 }
 
 const RSYSLOG: Subject = {
@@ -50,26 +68,70 @@ const RSYSLOG: Subject = {
   start(dir, configFile) {
     const pidFile = path.join(dir, 'rsyslogd.pid');
     // -n: foreground (rsyslogd then is the measured process itself); -i: own pid file, never the system one.
-    const child = spawn('rsyslogd', ['-n', '-f', configFile, '-i', pidFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    return { child, pid: () => child.pid };
+    return childRun(this.name, spawn('rsyslogd', ['-n', '-f', configFile, '-i', pidFile], { stdio: ['ignore', 'ignore', 'pipe'] }));
   },
 };
 
+function nsmArgs(dir: string, configFile: string): string[] {
+  return [path.join(PROJECT_ROOT, 'bin', 'nsm'), 'agent', '-f', configFile, '--work-dir', path.join(dir, 'work'), '--log-file', path.join(dir, 'agent.log')];
+}
+
+function benchEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_OPTIONS: (process.env.NSM_BENCH_NODE_OPTIONS ?? '').trim() };
+}
+
+/** `nsm agent` in the foreground, with node's defaults (V8's young generation grows to 2 x 16 MiB). */
 const NSM: Subject = {
-  name: 'nsm agent',
+  name: 'nsm agent (foreground)',
   start(dir, configFile) {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'nsm'), 'agent', '-f', configFile,
-      '--work-dir', path.join(dir, 'work'), '--log-file', path.join(dir, 'agent.log')],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: `${process.env.NSM_BENCH_NODE_OPTIONS ?? ''} ${this.nodeOptions ?? ''}`.trim() } });
-    return { child, pid: () => child.pid };
+    return childRun(this.name, spawn(process.execPath, nsmArgs(dir, configFile), { stdio: ['ignore', 'ignore', 'pipe'], env: benchEnv() }));
   },
 };
 
 /**
- * V8's young generation grows to 2 x 16 MiB semi-spaces under the agent's allocation rate; 4 MiB ones cost about
- * 40 MB less peak RSS. Only settable at process start (NODE_OPTIONS, or node's command line), hence its own row.
+ * `nsm agent --daemon`, measured in the daemon process itself (its pid file): the settings only accepted at start
+ * (4 MiB semi-spaces, 2 malloc arenas) are the ones the agent gives its daemon.
  */
-const NSM_SMALL_YOUNG_GENERATION: Subject = { ...NSM, name: 'nsm agent, --max-semi-space-size=4', nodeOptions: '--max-semi-space-size=4' };
+const NSM_DAEMON: Subject = {
+  name: 'nsm agent --daemon',
+  start(dir, configFile) {
+    const pidFile = path.join(dir, 'agent.pid');
+    const launcher = spawn(process.execPath, [...nsmArgs(dir, configFile), '--daemon', '--pid-file', pidFile],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: benchEnv() });
+    let launchErr = '';
+    launcher.stderr?.on('data', (d: Buffer) => { launchErr += d.toString(); });
+    let daemonPid: number | undefined;
+    const pid = (): number | undefined => {
+      if (daemonPid === undefined && fs.existsSync(pidFile)) daemonPid = Number(fs.readFileSync(pidFile, 'utf8').trim()) || undefined;
+      return daemonPid;
+    };
+    const died = new Promise<never>((_, reject) => {
+      launcher.once('exit', (code) => {
+        if (code !== 0) return reject(new Error(`nsm agent --daemon did not start (code ${code}): ${launchErr.slice(-2000)}`));
+        const timer = setInterval(() => {
+          const p = pid();
+          if (p !== undefined && !fs.existsSync(`/proc/${p}`)) {
+            clearInterval(timer);
+            reject(new Error(`the nsm daemon (pid ${p}) exited early; see ${path.join(dir, 'agent.log')}`));
+          }
+        }, 500);
+        timer.unref();
+      });
+    });
+    died.catch(() => undefined);
+    return {
+      pid, died,
+      async stop() {
+        const p = pid();
+        if (p === undefined) return;
+        try { process.kill(p, 'SIGTERM'); } catch { return; }
+        for (let i = 0; i < 200 && fs.existsSync(`/proc/${p}`); i++) await new Promise((r) => setTimeout(r, 50));
+        if (fs.existsSync(`/proc/${p}`)) process.kill(p, 'SIGKILL');
+      },
+    };
+  },
+};
+
 const MANY_FILES = 100;
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -84,34 +146,38 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function runSubject(subject: Subject, logFiles: string[], baseDir: string, opts: AgentBenchOptions): Promise<AgentRunResult> {
   const dir = fs.mkdtempSync(path.join(baseDir, 'run-'));
   const workDirectory = path.join(dir, 'work');
-  fs.mkdirSync(workDirectory);
+  fs.mkdirSync(workDirectory, { mode: 0o750 });
   const listener = new LineCountingListener();
   const port = await listener.listen();
   const configFile = path.join(dir, 'shipper.conf');
   fs.writeFileSync(configFile, shipperConfig(workDirectory, logFiles, port));
-  const { child, pid } = subject.start(dir, configFile);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const running = subject.start(dir, configFile);
   let last: ProcessUsage | undefined;
-  const sampler = setInterval(() => { const p = pid(); if (p) last = readProcessUsage(p) ?? last; }, 200);
-  const died = new Promise<never>((_, reject) => child.once('exit', (code, signal) =>
-    reject(new Error(`${subject.name} exited early (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`))));
+  const sampler = setInterval(() => { const p = running.pid(); if (p) last = readProcessUsage(p) ?? last; }, 200);
   try {
-    await Promise.race([listener.waitForLines(opts.lines, opts.timeoutMs), died]);
-    const p = pid();
+    await Promise.race([listener.waitForLines(opts.lines, opts.timeoutMs), running.died]);
+    const p = running.pid();
     last = (p ? readProcessUsage(p) : undefined) ?? last;
   } finally {
     clearInterval(sampler);
-    died.catch(() => undefined);
-    await stopChild(child);
+    await running.stop();
     await listener.close();
   }
   const counted = listener.count();
   const seconds = Number(counted.lastByteAt - counted.firstByteAt) / 1e9;
   return {
     subject: logFiles.length > 1 ? `${subject.name}, ${logFiles.length} files` : subject.name, lines: counted.lines, seconds, linesPerSecond: counted.lines / seconds,
-    cpuSeconds: last?.cpuSeconds ?? NaN, peakRssBytes: last?.peakRssBytes ?? NaN,
+    cpuSeconds: last?.cpuSeconds ?? NaN, peakRssBytes: last?.peakRssBytes ?? NaN, files: logFiles.length,
   };
+}
+
+/** One line per agent row: its peak RSS against the target for its number of files. */
+export function formatTargetLines(results: AgentRunResult[]): string[] {
+  return results.filter((r) => r.subject.startsWith('nsm')).map((r) => {
+    const target = r.files > 1 ? TARGET_PEAK_RSS_MB.manyFiles : TARGET_PEAK_RSS_MB.oneFile;
+    const mb = r.peakRssBytes / 1048576;
+    return `target peak RSS <= ${target} MB (${r.files > 1 ? `${r.files} files` : 'one file'}): ${r.subject}: ${mb.toFixed(1)} MB, ${mb <= target ? 'met' : 'NOT met'}`;
+  });
 }
 
 export function formatAgentBenchTable(results: AgentRunResult[]): string {
@@ -120,16 +186,19 @@ export function formatAgentBenchTable(results: AgentRunResult[]): string {
     rows.push([r.subject, String(r.lines), r.seconds.toFixed(2), Math.round(r.linesPerSecond).toString(),
       r.cpuSeconds.toFixed(2), (r.peakRssBytes / 1048576).toFixed(1)]);
   }
-  if (results.length >= 2 && results[0].subject.startsWith('rsyslogd')) {
-    const [a, b] = results;
-    rows.push(['ratio nsm/rsyslog', '', '', (b.linesPerSecond / a.linesPerSecond).toFixed(2) + 'x',
-      (b.cpuSeconds / a.cpuSeconds).toFixed(2) + 'x', (b.peakRssBytes / a.peakRssBytes).toFixed(2) + 'x']);
+  const a = results.find((r) => r.subject.startsWith('rsyslogd'));
+  if (a) {
+    for (const b of results.filter((r) => r.subject.startsWith('nsm') && r.files === 1)) {
+      rows.push([`ratio ${b.subject}/rsyslog`, '', '', (b.linesPerSecond / a.linesPerSecond).toFixed(2) + 'x',
+        (b.cpuSeconds / a.cpuSeconds).toFixed(2) + 'x', (b.peakRssBytes / a.peakRssBytes).toFixed(2) + 'x']);
+    }
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
-export async function runAgentBench(opts: AgentBenchOptions = { lines: 1_000_000, timeoutMs: 300_000 }): Promise<AgentRunResult[]> {
+/** NSM_BENCH_LINES sets the number of lines (default 1,000,000; issue 17 measured 3,000,000). */
+export async function runAgentBench(opts: AgentBenchOptions = { lines: Number(process.env.NSM_BENCH_LINES ?? 1_000_000), timeoutMs: 300_000 }): Promise<AgentRunResult[]> {
   const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-agent-bench-'));
   try {
     const logFile = path.join(baseDir, 'conn.log');
@@ -141,11 +210,13 @@ export async function runAgentBench(opts: AgentBenchOptions = { lines: 1_000_000
     const results: AgentRunResult[] = [];
     // NSM_BENCH_ONLY=nsm skips rsyslogd (while tuning nsm; the printed ratio needs both).
     if (process.env.NSM_BENCH_ONLY !== 'nsm') results.push(await runSubject(RSYSLOG, [logFile], baseDir, opts));
+    const many = { ...opts, lines: Math.ceil(opts.lines / MANY_FILES) * MANY_FILES };
     results.push(await runSubject(NSM, [logFile], baseDir, opts));
-    results.push(await runSubject(NSM_SMALL_YOUNG_GENERATION, [logFile], baseDir, opts));
-    results.push(await runSubject(NSM, manyFiles, baseDir, { ...opts, lines: Math.ceil(opts.lines / MANY_FILES) * MANY_FILES }));
-    results.push(await runSubject(NSM_SMALL_YOUNG_GENERATION, manyFiles, baseDir, { ...opts, lines: Math.ceil(opts.lines / MANY_FILES) * MANY_FILES }));
+    results.push(await runSubject(NSM_DAEMON, [logFile], baseDir, opts));
+    results.push(await runSubject(NSM, manyFiles, baseDir, many));
+    results.push(await runSubject(NSM_DAEMON, manyFiles, baseDir, many));
     process.stdout.write(formatAgentBenchTable(results) + '\n');
+    process.stdout.write(formatTargetLines(results).join('\n') + '\n');
     return results;
   } finally {
     fs.rmSync(baseDir, { recursive: true, force: true });

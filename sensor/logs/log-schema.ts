@@ -16,6 +16,7 @@ export type ZeekType =
   | 'bool'
   | 'set[string]'
   | 'set[enum]'
+  | 'set[addr]'
   | 'vector[string]'
   | 'vector[interval]';
 
@@ -37,6 +38,7 @@ export interface ZeekValueOf {
   bool: boolean;
   'set[string]': readonly string[];
   'set[enum]': readonly string[];
+  'set[addr]': readonly string[];
   'vector[string]': readonly string[];
   /** Seconds, each rendered as an `interval`. */
   'vector[interval]': readonly number[];

@@ -184,6 +184,7 @@ export class ZeekAsciiFormatter<R> implements LogFormatter<R> {
         return this.formatString(String(v), undefined);
       case 'set[string]':
       case 'set[enum]':
+      case 'set[addr]':
       case 'vector[string]': {
         const items = v as readonly string[];
         if (items.length === 0) return seps.emptyField;

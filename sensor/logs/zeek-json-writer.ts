@@ -98,6 +98,7 @@ function formatJsonValue(type: ZeekType, v: unknown): string {
       return jsonStringLiteral(toByteString(String(v)));
     case 'set[string]':
     case 'set[enum]':
+    case 'set[addr]':
     case 'vector[string]':
       return '[' + (v as readonly string[]).map((s) => jsonStringLiteral(toByteString(String(s)))).join(',') + ']';
     case 'vector[interval]':

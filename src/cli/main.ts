@@ -2,24 +2,36 @@
 
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/user-error';
-import { registerAgentCommand } from './agent-command';
-import { registerCheckCommand } from './check-command';
-import { registerCtlCommand } from './ctl-command';
-import { registerSensorCommand } from './sensor-command';
+
+/**
+ * The subcommands, each loaded only when needed: `nsm agent` is a long-running daemon whose resident memory is
+ * budgeted (`npm run bench`), and the sensor's modules cost it about 2 MB for nothing.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: ReadonlyArray<{ name: string; register: (program: Command, version: string) => void }> = [
+  { name: 'agent', register: (p) => (require('./agent-command') as typeof import('./agent-command')).registerAgentCommand(p) },
+  { name: 'check', register: (p, v) => (require('./check-command') as typeof import('./check-command')).registerCheckCommand(p, v) },
+  { name: 'ctl', register: (p, v) => (require('./ctl-command') as typeof import('./ctl-command')).registerCtlCommand(p, v) },
+  { name: 'sensor', register: (p) => (require('./sensor-command') as typeof import('./sensor-command')).registerSensorCommand(p) },
+];
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The program with every subcommand, or, when `argv` names one (`nsm agent ...`), with that one alone: it parses
+ * and helps exactly as it would among the others.
+ */
+export function buildProgram(argv?: readonly string[]): Command {
+  const named = argv?.[2];
+  const only = COMMANDS.find((c) => c.name === named);
   const program = new Command('nsm')
     .description('Network security monitoring: a Zeek-format sensor and a log-shipping agent for ELSA')
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  registerAgentCommand(program);
-  registerCheckCommand(program, pkg.version);
-  registerCtlCommand(program, pkg.version);
-  registerSensorCommand(program);
+  for (const command of only ? [only] : COMMANDS) command.register(program, pkg.version);
   return program;
 }
 
@@ -45,7 +57,7 @@ export function exitQuietlyOnBrokenPipe(): void {
 
 export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnBrokenPipe();
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

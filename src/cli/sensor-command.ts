@@ -2,6 +2,7 @@
 // LOGDIR defaults to `logs/current` under the nsm home: $NSM_HOME when set, else the current directory.
 // Live capture also keeps a status file (`spool/sensor-status.json` under the home) and logs a stats line at an interval.
 
+import { fileAnalysisOf, parseFileHashes } from '../../sensor/analyzers/files/file-analysis';
 import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -44,6 +45,7 @@ export interface SensorCommandOptions {
   maxConnections?: string;
   maxReassemblyMib?: string;
   disableAnalyzer: string[];
+  fileHashes?: string;
   listAnalyzers?: boolean;
   vulnerableSoftware?: string;
   softwareHosts: string;
@@ -96,6 +98,7 @@ export function registerSensorCommand(program: Command): void {
     .option('--rotate-command <program>', 'run on each rotated file with Zeek\'s postprocessor arguments: FILE PATH OPEN CLOSE TERMINATING WRITER')
     .option('--disable-analyzer <name>', 'do not run this protocol analyzer (repeatable; see --list-analyzers)',
       (name: string, previous: string[]) => [...previous, name], [] as string[])
+    .option('--file-hashes <list>', 'hashes of every file (files.log): md5,sha1,sha256 (default, as Zeek\'s local.zeek) or none')
     .option('--list-analyzers', 'print the shipped protocol analyzers (all run by default) and exit')
     .addOption(
       new Option('--software-hosts <which>', "whose software software.log tracks (Zeek's Software::asset_tracking)")
@@ -120,6 +123,13 @@ export async function runSensorCommand(opts: SensorCommandOptions): Promise<void
     return;
   }
   const analyzers = analyzerRegistry(opts.disableAnalyzer ?? []);
+  if (opts.fileHashes !== undefined) {
+    try {
+      fileAnalysisOf(analyzers.shared).hashes = parseFileHashes(opts.fileHashes);
+    } catch (err) {
+      throw new UserError(`sensor: --file-hashes: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   if ((opts.read === undefined) === (opts.interface === undefined)) {
     throw new UserError('sensor: give exactly one of -r FILE or -i IFACE');
   }

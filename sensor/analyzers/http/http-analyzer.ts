@@ -6,6 +6,7 @@ import type { Analyzer, AnalyzerInstance, ConnectionContext, ContentMatcher } fr
 import { HttpInfo, httpLog } from './http-log';
 import type { SharedState } from '../shared-state';
 import { EncodedBodyBudget, HttpEvents, HttpParser } from './http-parser';
+import { HttpFiles } from './http-files';
 import { softwareFromHttpHeader, softwareFromHttpMessageDone } from '../software/http-software';
 
 /** One compressed-body budget per run (per registry's shared state), shared by all its HTTP connections. */
@@ -44,9 +45,12 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   private transDepth = 0;
   private confirmed = false;
   private skipPartial: boolean | undefined;
+  /** Each message body as a file (files.log, and the fuid/mime columns of http.log). */
+  private readonly files: HttpFiles;
 
   constructor(private readonly ctx: ConnectionContext) {
     this.parser = new HttpParser(this, budgetOf(ctx.shared));
+    this.files = new HttpFiles(ctx);
   }
 
   deliverStream(isOrig: boolean, data: Buffer, offset: number, length: number): void {
@@ -67,6 +71,8 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
   /** main.zeek's finalize_http: every pending transaction is written (index 0 never is). */
   end(): void {
     this.parser.end();
+    this.files.endFile(false);
+    this.files.endFile(true);
     // Zeek walks its table in hash order; for the small counts of the Zeek cases that is newest first.
     const keys = [...this.pending.keys()].filter((k) => k !== 0).sort((a, b) => b - a);
     for (const k of keys) this.ctx.log(httpLog, this.pending.get(k) as HttpInfo);
@@ -99,6 +105,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
       }
     }
     this.currentRequest++;
+    this.files.beginMessage(true);
     const info = this.state(true);
     info.method = method;
     info.uri = uri;
@@ -112,6 +119,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
     if (current === undefined || (current.statusCode !== undefined && !(current.statusCode >= 100 && current.statusCode <= 199))) {
       this.currentResponse++;
     }
+    this.files.beginMessage(false, code);
     const info = this.state(false);
     info.statusCode = code;
     info.statusMsg = reason;
@@ -126,6 +134,7 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
     // Zeek's policy/protocols/http/software.zeek (on by default, as in Zeek's local.zeek): software.log.
     softwareFromHttpHeader(this.ctx, isOrig, name, value);
     const info = this.state(isOrig);
+    this.files.header(isOrig, name, value);
     if (!isOrig) return;
     if (name === 'REFERER') info.referrer = value;
     else if (name === 'HOST') info.host = value;
@@ -146,7 +155,16 @@ export class HttpSession implements AnalyzerInstance, HttpEvents {
     }
   }
 
+  entityData(isOrig: boolean, data: Buffer, offset: number, length: number): void {
+    this.files.data(isOrig, this.state(isOrig), data, offset, length);
+  }
+
+  entityGap(isOrig: boolean, length: number): void {
+    this.files.gap(isOrig, this.state(isOrig), length);
+  }
+
   messageDone(isOrig: boolean, bodyLength: number): void {
+    this.files.endFile(isOrig);
     softwareFromHttpMessageDone(this.ctx, isOrig);
     const info = this.state(isOrig);
     if (isOrig) {

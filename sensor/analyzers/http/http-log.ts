@@ -28,6 +28,13 @@ export interface HttpInfo {
   username?: string;
   password?: string;
   proxied?: string[];
+  /** Files of the request bodies and of the replies (filled by http-files.ts), at most 15 each. */
+  origFuids?: string[];
+  origFilenames?: string[];
+  origMimeTypes?: string[];
+  respFuids?: string[];
+  respFilenames?: string[];
+  respMimeTypes?: string[];
 }
 
 const column = columnsOf<HttpInfo>();
@@ -62,13 +69,12 @@ export const httpLog = defineLog<HttpInfo>({
     column('username', 'string', 'User name of a Basic Authorization header.', (r) => r.username),
     column('password', 'string', "Password of a Basic Authorization header (Zeek's default_capture_password: off).", (r) => r.password),
     column('proxied', 'set[string]', 'Proxy headers seen, as "NAME -> value".', (r) => r.proxied),
-    // File analysis is not built yet: the file columns stay unset rather than carry made-up values.
-    column('orig_fuids', 'vector[string]', 'File ids of request bodies (not yet produced: unset).', () => undefined),
-    column('orig_filenames', 'vector[string]', 'File names of request bodies (not yet produced: unset).', () => undefined),
-    column('orig_mime_types', 'vector[string]', 'MIME types of request bodies (not yet produced: unset).', () => undefined),
-    column('resp_fuids', 'vector[string]', 'File ids of response bodies (not yet produced: unset).', () => undefined),
-    column('resp_filenames', 'vector[string]', 'File names of response bodies (not yet produced: unset).', () => undefined),
-    column('resp_mime_types', 'vector[string]', 'MIME types of response bodies (not yet produced: unset).', () => undefined),
+    column('orig_fuids', 'vector[string]', 'fuids of the request body files (files.log).', (r) => r.origFuids),
+    column('orig_filenames', 'vector[string]', 'File names of the request bodies (Content-Disposition).', (r) => r.origFilenames),
+    column('orig_mime_types', 'vector[string]', 'Sniffed MIME types of the request bodies.', (r) => r.origMimeTypes),
+    column('resp_fuids', 'vector[string]', 'fuids of the reply body files (files.log).', (r) => r.respFuids),
+    column('resp_filenames', 'vector[string]', 'File names of the reply bodies (Content-Disposition).', (r) => r.respFilenames),
+    column('resp_mime_types', 'vector[string]', 'Sniffed MIME types of the reply bodies.', (r) => r.respMimeTypes),
   ],
   profiles: {
     // ELSA's bro_http rule (patterndb.xml from mcholste/elsa, see test/fixtures/elsa/PATTERNS.md) reads Bro 2.0-2.2's

@@ -11,6 +11,13 @@ export interface HttpEvents {
   /** `name` upper-cased, as Zeek's http_header event gives it. */
   header(isOrig: boolean, name: string, value: string): void;
   messageDone(isOrig: boolean, bodyLength: number): void;
+  /**
+   * Body bytes as file analysis sees them: de-chunked, and decoded when the body has a gzip/deflate Content-Encoding
+   * (such a body arrives in one piece at its end; one too big to keep is given as sent). Only during the call.
+   */
+  entityData?(isOrig: boolean, data: Buffer, offset: number, length: number): void;
+  /** `length` body bytes were lost in a content gap. */
+  entityGap?(isOrig: boolean, length: number): void;
   weird(name: string, addl?: string): void;
   /** A request or status line is not HTTP (Zeek's AnalyzerViolation); that direction is no longer parsed. */
   notHttp(reason: string): void;
@@ -215,6 +222,7 @@ export class HttpParser {
       const n = Math.min(d.remaining, length);
       d.remaining -= n;
       d.bodyLength += n;
+      if (n > 0) this.ev.entityGap?.(isOrig, n);
       if (d.remaining === 0) {
         if (d.state === State.Body) this.messageDone(d);
         else d.state = State.ChunkEnd;
@@ -223,6 +231,7 @@ export class HttpParser {
       if (length > n) d.state = State.Stopped;
     } else if (d.state === State.UntilClose) {
       d.bodyLength += length;
+      this.ev.entityGap?.(isOrig, length);
     } else if (d.state !== State.Stopped) {
       d.state = State.Stopped;
     }
@@ -244,9 +253,15 @@ export class HttpParser {
 
   private body(d: Direction, data: Buffer, at: number, n: number): void {
     d.bodyLength += n;
-    if (d.encoding === undefined) return;
+    if (d.encoding === undefined) {
+      if (n > 0) this.ev.entityData?.(d.isOrig, data, at, n);
+      return;
+    }
     if (d.encodedLength + n > MAX_ENCODED_BODY || this.budget.held + n > MAX_ENCODED_TOTAL) {
+      // Too big to keep: file analysis gets the body as sent, from its start.
+      for (const chunk of d.encoded) this.ev.entityData?.(d.isOrig, chunk, 0, chunk.length);
       this.dropEncoded(d);
+      if (n > 0) this.ev.entityData?.(d.isOrig, data, at, n);
       return;
     }
     d.encoded.push(Buffer.from(data.subarray(at, at + n)));
@@ -262,20 +277,20 @@ export class HttpParser {
     d.encodedLength = 0;
   }
 
-  /** The decompressed size of the kept body, as Zeek's HTTP analyzer counts an encoded entity; -1 if undecodable. */
-  private decodedLength(d: Direction): number {
+  /** The kept body decompressed, as Zeek's HTTP analyzer sees an encoded entity; undefined if undecodable. */
+  private decodedBody(d: Direction): Buffer | undefined {
     const body = Buffer.concat(d.encoded);
     const opts = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: MAX_DECODED_BODY };
     // The framing from the first bytes (gzip magic, zlib header check), not from a failed try: a throw costs.
     const gzip = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
     const zlibHeader = body.length >= 2 && (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0;
     try {
-      if (gzip) return zlib.gunzipSync(body, opts).length;
+      if (gzip) return zlib.gunzipSync(body, opts);
       // `deflate` is zlib-wrapped by the RFC; servers that send it raw are common, and Zeek reads both.
-      if (zlibHeader) return zlib.inflateSync(body, opts).length;
-      return zlib.inflateRawSync(body, opts).length;
+      if (zlibHeader) return zlib.inflateSync(body, opts);
+      return zlib.inflateRawSync(body, opts);
     } catch {
-      return -1;
+      return undefined;
     }
   }
 
@@ -388,6 +403,10 @@ export class HttpParser {
         d.bodyLength = d.rawLineLength;
         d.lastByte = 10;
         this.ev.reply('0.9', 0, '<empty>');
+        if (this.ev.entityData !== undefined) {
+          const first = Buffer.from(line + (d.rawLineLength - line.length >= 2 ? '\r\n' : '\n'), 'latin1');
+          this.ev.entityData(false, first, 0, first.length);
+        }
         d.state = State.UntilClose;
         return;
       }
@@ -528,8 +547,13 @@ export class HttpParser {
     d.lastByte = -1;
     let n = d.bodyLength;
     if (d.encoding !== undefined && d.encodedLength > 0) {
-      const decoded = this.decodedLength(d);
-      if (decoded >= 0) n = decoded;
+      const decoded = this.decodedBody(d);
+      if (decoded !== undefined) {
+        n = decoded.length;
+        if (n > 0) this.ev.entityData?.(d.isOrig, decoded, 0, n);
+      } else {
+        for (const chunk of d.encoded) this.ev.entityData?.(d.isOrig, chunk, 0, chunk.length);
+      }
     }
     this.dropEncoded(d);
     d.bodyLength = 0;

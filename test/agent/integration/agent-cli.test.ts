@@ -7,6 +7,7 @@ import * as path from 'path';
 import { makeTempDir } from '../../helpers/rsyslogd-process';
 import { NSM_BIN, waitUntil } from './agent-process';
 import { agentConfigText } from './shipping-fixture';
+import { AGENT_MALLOC_ARENAS, daemonNodeOptions } from '../../../src/cli/agent-command';
 
 function nsm(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [NSM_BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -58,8 +59,10 @@ describe('nsm agent command line', function () {
       expect(() => process.kill(pid, 0), 'daemon alive').not.to.throw();
       await waitUntil(() => fs.existsSync(path.join(work, 'agent-status.json')), 10_000, () => 'status file');
       expect(fs.readFileSync(path.join(work, 'agent.log'), 'utf8')).to.include('agent started');
-      // The daemon runs with a small young generation (peak RSS; see agent-command.ts).
-      expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).to.include('--max-semi-space-size=4');
+      // The daemon runs with a small young generation, an old-generation limit and 2 malloc arenas (peak RSS; see
+      // agent-command.ts).
+      expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).to.include.members(daemonNodeOptions(1, []));
+      expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).to.include(`MALLOC_ARENA_MAX=${AGENT_MALLOC_ARENAS}`);
     } finally {
       process.kill(pid, 'SIGTERM');
     }

@@ -15,6 +15,8 @@ export interface AgentProcessOptions {
   workDir: string;
   logFile: string;
   extraArgs?: string[];
+  /** Added to the agent's environment (e.g. NODE_OPTIONS, MALLOC_ARENA_MAX). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class AgentProcess {
@@ -34,7 +36,7 @@ export class AgentProcess {
     fs.rmSync(statusFile, { force: true });
     this.stderr = '';
     const child = spawn(process.execPath, [NSM_BIN, 'agent', '-f', this.opts.configFile, '--work-dir', this.opts.workDir,
-      '--log-file', this.opts.logFile, '--status-interval', '0.5', ...(this.opts.extraArgs ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--log-file', this.opts.logFile, '--status-interval', '0.5', ...(this.opts.extraArgs ?? [])], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.opts.env } });
     this.child = child;
     running.add(this);
     child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });

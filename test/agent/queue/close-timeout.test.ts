@@ -49,9 +49,9 @@ describe('DeliveryQueue close() with a collector that never reads', function () 
     const durable: number[] = [];
     const transport = createTransport(forwardAction('tcp', port, 'octet-counted'), silentLogger, FAST_RECONNECT);
     cleanup.push(() => transport.close());
-    // spillAfterMs far away: everything stays in memory, so close() alone must save it.
+    // spillAfterMs far away and room for all 10 MB: everything stays in memory, so close() alone must save it.
     const queue = new DeliveryQueue({
-      transport, memoryMessages: 100_000, diskDirectory: dir, diskMaxBytes: 1 << 30, batchMaxMessages: 500,
+      transport, memoryMessages: 100_000, memoryBytes: 64 << 20, diskDirectory: dir, diskMaxBytes: 1 << 30, batchMaxMessages: 500,
       logger: silentLogger, onDurable: (t) => durable.push(t.id), spillAfterMs: 600_000, closeTimeoutMs: 300,
     });
     const total = 10_000;

@@ -10,11 +10,13 @@ import { UidSource } from '../../../sensor/flows/uid';
 import { LogWriterSet } from '../../../sensor/logs/log-writer-set';
 import { SensorPipeline } from '../../../sensor/pipeline';
 import { readZeekLog, ZeekLogTable } from '../logs/zeek-log-reader';
-import { compareLog, LogComparison, scoreUidGroups } from './log-comparison';
+import { compareLog, LogComparison, scoreFuidGroups, scoreUidGroups } from './log-comparison';
+import { shippedRegistry } from '../../../sensor/analyzers/shipped-analyzers';
+import { fileAnalysisOf } from '../../../sensor/analyzers/files/file-analysis';
 import { ZEEK_CASES_DIR } from '../../helpers/fixture-paths';
 
 export { ZEEK_CASES_DIR };
-export const COMPARED_LOGS = ['conn.log', 'weird.log', 'dns.log', 'http.log', 'software.log', 'notice.log', 'analyzer.log'];
+export const COMPARED_LOGS = ['conn.log', 'weird.log', 'dns.log', 'http.log', 'files.log', 'software.log', 'notice.log', 'analyzer.log'];
 
 interface CaseIndexEntry {
   case: string;
@@ -47,7 +49,11 @@ export async function runCase(entry: CaseIndexEntry, dir = ZEEK_CASES_DIR): Prom
   const result: CaseResult = { name: entry.case, extraScript: entry.extra_script, logs: [] };
   try {
     try {
+      // The cases ran Zeek without hash-all-files: no file hashes (files.log analyzers stays empty).
+      const analyzers = shippedRegistry();
+      fileAnalysisOf(analyzers.shared).hashes = [];
       const pipeline = new SensorPipeline({
+        analyzers,
         source: openCaptureFile(path.join(caseDir, entry.trace)),
         logs: new LogWriterSet({ dir: out, profile: 'zeek', format: 'ascii' }),
         localNets: LocalNetworks.zeekDefault(),
@@ -68,6 +74,7 @@ export async function runCase(entry: CaseIndexEntry, dir = ZEEK_CASES_DIR): Prom
       tables.push({ comparison: compareLog(log, expected, produced), expected, produced });
     }
     scoreUidGroups(tables);
+    scoreFuidGroups(tables);
     result.logs = tables.map((t) => t.comparison);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });

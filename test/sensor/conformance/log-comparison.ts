@@ -5,6 +5,8 @@
 import { ZeekLogTable } from '../logs/zeek-log-reader';
 
 const KEY_COLUMNS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'name'];
+/** File id columns: Zeek's fuids come from its keyed hash, so they are scored by grouping too (scoreFuidGroups). */
+export const FUID_COLUMNS = ['fuid', 'orig_fuids', 'resp_fuids'];
 
 export interface ColumnScore {
   matched: number;
@@ -60,12 +62,13 @@ export function compareLog(log: string, expected: ZeekLogTable, produced: ZeekLo
   });
   const columns = new Map<string, ColumnScore>();
   for (const col of shared) {
-    if (col === 'uid') continue; // scored across the case by scoreUidGroups()
+    if (col === 'uid' || FUID_COLUMNS.includes(col)) continue; // scored across the case by scoreUidGroups() and scoreFuidGroups()
     let matched = 0;
     for (const [ei, pi] of pairs) if (valuesEqual(expected.rows[ei].get(col) ?? '', prodRows[pi].get(col))) matched++;
     columns.set(col, { matched, total: pairs.length });
   }
   if (shared.includes('uid')) columns.set('uid', { matched: 0, total: pairs.length });
+  for (const col of FUID_COLUMNS) if (shared.includes(col)) columns.set(col, { matched: 0, total: pairs.length });
   return {
     log,
     expectedRows: expected.rows.length,
@@ -97,5 +100,45 @@ export function scoreUidGroups(
       (a.e === '-') === (a.p === '-') &&
       (a.e === '-' || all.every((b) => (b.e === a.e) === (b.p === a.p)));
     if (ok) a.score.matched++;
+  }
+}
+
+/**
+ * Scores the fuid columns (files.log fuid, http.log orig_fuids/resp_fuids) for every log of one case: a paired row's
+ * value matches when it lists as many fuids as Zeek's, and each one stands for Zeek's fuid at the same place
+ * everywhere in the case (one-to-one over every paired row of every log); unset only matches unset.
+ */
+export function scoreFuidGroups(
+  logs: { comparison: LogComparison; expected: ZeekLogTable; produced: ZeekLogTable | undefined }[],
+): void {
+  const cells: { e: string[]; p: string[]; score: ColumnScore }[] = [];
+  const split = (v: string | undefined): string[] => (v === undefined || v === '-' ? [] : v === '(empty)' ? [] : v.split(','));
+  for (const l of logs) {
+    if (!l.produced) continue;
+    for (const col of FUID_COLUMNS) {
+      const score = l.comparison.columns.get(col);
+      if (!score) continue;
+      for (const [ei, pi] of l.comparison.pairs) {
+        const produced = l.produced.rows[pi];
+        cells.push({ e: split(l.expected.rows[ei].get(col)), p: split(produced.get(col)), score });
+      }
+    }
+  }
+  const eToP = new Map<string, Set<string>>();
+  const pToE = new Map<string, Set<string>>();
+  for (const c of cells) {
+    if (c.e.length !== c.p.length) continue;
+    c.e.forEach((e, i) => {
+      const p = c.p[i];
+      if (!eToP.has(e)) eToP.set(e, new Set());
+      (eToP.get(e) as Set<string>).add(p);
+      if (!pToE.has(p)) pToE.set(p, new Set());
+      (pToE.get(p) as Set<string>).add(e);
+    });
+  }
+  for (const c of cells) {
+    if (c.e.length !== c.p.length) continue;
+    const ok = c.e.every((e, i) => eToP.get(e)?.size === 1 && pToE.get(c.p[i])?.size === 1);
+    if (ok) c.score.matched++;
   }
 }

@@ -40,6 +40,10 @@ const ELSA_FIELD_TO_COLUMN: Record<string, Record<string, string>> = {
     content_length: 'response_body_len', method: 'method', site: 'host', uri: 'uri', referer: 'referrer',
     user_agent: 'user_agent',
   },
+  BRO_FILES: {
+    txhosts: 'tx_hosts', rxhosts: 'rx_hosts', seen_bytes: 'seen_bytes', missing_bytes: 'missing_bytes', source: 'source',
+    mime_type: 'mime_type', filename: 'filename', conn_duration: 'duration', md5: 'md5', sha1: 'sha1',
+  },
   BRO_WEIRD: {
     eventid: 'uid', srcip: 'id.orig_h', srcport: 'id.orig_p', dstip: 'id.resp_h', dstport: 'id.resp_p', name: 'name',
   },
@@ -59,7 +63,7 @@ function extractBroPatterndb(programs: string[]): string {
   const xml = fs.readFileSync(path.join(ELSA, 'patterndb.xml'), 'utf8');
   const parts = ["<?xml version='1.0' encoding='utf-8'?>", "<patterndb version='4' pub_date='2016-08-22'>"];
   for (const program of programs) {
-    const m = new RegExp(`<ruleset>\\s*<pattern>${program}</pattern>[\\s\\S]*?</ruleset>`).exec(xml);
+    const m = new RegExp(`<ruleset>\\s*<pattern[^>]*>${program}</pattern>[\\s\\S]*?</ruleset>`).exec(xml);
     if (!m) throw new Error(`patterndb.xml has no ruleset for ${program}`);
     const ruleset = m[0]
       .replace(/<examples>[\s\S]*?<\/examples>/g, '')
@@ -130,7 +134,7 @@ describe('elsa profile through ELSA pdbtool', function () {
     expect(fs.existsSync(PDBTOOL), `pdbtool missing at ${PDBTOOL} (see test/fixtures/elsa/README.md)`).to.equal(true);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nsm-elsa-'));
     patterndb = path.join(tmp, 'bro.xml');
-    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns', 'bro_http', 'bro_software', 'bro_notice']));
+    fs.writeFileSync(patterndb, extractBroPatterndb(['bro_conn', 'bro_weird', 'bro_dns', 'bro_http', 'bro_files', 'bro_software', 'bro_notice']));
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -191,6 +195,19 @@ describe('elsa profile through ELSA pdbtool', function () {
       rows += checkRows(readZeekLog(path.join(dir, 'http.log')), 'bro_http', 'BRO_HTTP');
     }
     expect(rows).to.be.greaterThan(14);
+  });
+
+  it('classifies files.log rows as BRO_FILES with hosts, source, MIME type, file name, duration, sizes and hashes in their slots', async () => {
+    let rows = 0;
+    for (const pcap of [path.join(FIXTURES, 'http-files-curl.pcap'), path.join(ZEEK_CASES_DIR, 'http-http-pipelining', 'pipelined-requests.pcap')]) {
+      const dir = path.join(tmp, 'files-' + path.basename(pcap));
+      await sensorLogs(pcap, 'elsa', dir, true);
+      const table = readZeekLog(path.join(dir, 'files.log'));
+      // Hashes (on by default), a file name with a space, both directions.
+      expect(table.rows.some((r) => /^[0-9a-f]{40}$/.test(r.get('sha1') ?? ''))).to.equal(true);
+      rows += checkRows(table, 'bro_files', 'BRO_FILES');
+    }
+    expect(rows).to.be.greaterThan(8);
   });
 
   it('classifies software.log rows as BRO_SOFTWARE with host, port, type, name, major, minor and product in their slots', async () => {

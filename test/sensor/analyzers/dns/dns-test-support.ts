@@ -4,10 +4,13 @@ import type { ConnectionContext } from '../../../../sensor/analyzers/registry';
 import { SharedState } from '../../../../sensor/analyzers/shared-state';
 import type { LogSchema } from '../../../../sensor/logs/log-schema';
 import type { DnsInfo } from '../../../../sensor/analyzers/dns/dns-log';
+import type { FileInfo } from '../../../../sensor/analyzers/files/files-log';
 
 export interface RecordingContext extends ConnectionContext {
   /** Rows of the analyzer's own log (dns.log, http.log). */
   rows: DnsInfo[];
+  /** files.log rows (file analysis of the bodies a protocol carries), kept apart from the protocol's own rows. */
+  files: FileInfo[];
   /** Rows the shared frameworks wrote from the analyzer's data (software.log, notice.log), with their log's path. */
   frameworkRows: { path: string; record: unknown }[];
   weirds: { name: string; addl?: string }[];
@@ -22,7 +25,7 @@ const FRAMEWORK_LOGS = new Set(['software', 'notice']);
 
 export function recordingContext(opts: { proto?: 'udp' | 'tcp'; respAddr?: string; respPort?: number } = {}): RecordingContext {
   const ctx: RecordingContext = {
-    rows: [], frameworkRows: [], weirds: [], history: '', violations: [], services: [], flips: 0, now: 1000,
+    rows: [], files: [], frameworkRows: [], weirds: [], history: '', violations: [], services: [], flips: 0, now: 1000,
     uid: 'Ctest', proto: opts.proto ?? 'udp', origAddr: '192.0.2.1', origPort: 40000,
     respAddr: opts.respAddr ?? '192.0.2.53', respPort: opts.respPort ?? 53,
     get networkTime() { return ctx.now; },
@@ -34,7 +37,8 @@ export function recordingContext(opts: { proto?: 'udp' | 'tcp'; respAddr?: strin
       if (!ctx.history.includes('X')) ctx.history += 'X';
     },
     log<R>(schema: LogSchema<R>, record: R) {
-      if (FRAMEWORK_LOGS.has(schema.path)) ctx.frameworkRows.push({ path: schema.path, record });
+      if (schema.path === 'files') ctx.files.push({ ...(record as unknown as FileInfo) });
+      else if (FRAMEWORK_LOGS.has(schema.path)) ctx.frameworkRows.push({ path: schema.path, record });
       else ctx.rows.push({ ...(record as unknown as DnsInfo) });
     },
     violation(reason: string) { ctx.violations.push(reason); },

@@ -158,7 +158,7 @@ describe('HTTP analyzer', () => {
     const conn: AnalyzedConnection = {
       uid: 'Cx', proto: 'tcp', origAddr: '192.0.2.1', origPort: 40000, respAddr: '192.0.2.2', respPort: 4444, networkTime: 1,
       services: [], history: 'ShAD', payloadBytes: () => 0, weird: () => undefined, checkHistory: () => true, flipRoles: () => undefined,
-      host: { log<R>(_s: LogSchema<R>, r: R) { logged.push(r); } },
+      host: { log<R>(s: LogSchema<R>, r: R) { if (s.path === 'http') logged.push(r); } },
     };
     const set = new AnalyzerSet(conn, new SharedState(), [], [httpAnalyzer]);
     for (const part of ['G', 'ET /split HTTP/1.1\r\n', 'Host: h\r\n\r\n']) {

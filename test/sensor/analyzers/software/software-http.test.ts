@@ -96,7 +96,7 @@ describe('software.log and notice.log on real curl traffic (old and new Java use
       const out = path.join(tmp, `hosts-${which}`);
       const run = spawnSync(NSM, ['sensor', '-r', PCAP, '-C', '-l', out, '--software-hosts', which], { encoding: 'utf8', timeout: 60_000 });
       expect(run.status, run.stderr).to.equal(0);
-      expect(fs.readdirSync(out).sort(), which).to.deep.equal(['conn.log', 'http.log']);
+      expect(fs.readdirSync(out).sort(), which).to.deep.equal(['conn.log', 'files.log', 'http.log']);
     }
     const all = path.join(tmp, 'hosts-all');
     expect(spawnSync(NSM, ['sensor', '-r', PCAP, '-C', '-l', all, '--software-hosts', 'all']).status).to.equal(0);

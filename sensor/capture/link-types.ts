@@ -17,6 +17,8 @@ export const LINKTYPE_PPP_HDLC = 50;
 export const LINKTYPE_C_HDLC = 104;
 export const LINKTYPE_IEEE802_11 = 105;
 export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+export const LINKTYPE_PRISM_HEADER = 119;
+export const LINKTYPE_IEEE802_11_AVS = 163;
 export const LINKTYPE_NFLOG = 239;
 
 /** libpcap's DLT name for `tcpdump -y`, or undefined for a link type nsm cannot filter. */
@@ -35,6 +37,8 @@ export function linkTypeDltName(linkType: number): string | undefined {
     case LINKTYPE_C_HDLC: return 'C_HDLC';
     case LINKTYPE_IEEE802_11: return 'IEEE802_11';
     case LINKTYPE_IEEE802_11_RADIOTAP: return 'IEEE802_11_RADIO';
+    case LINKTYPE_PRISM_HEADER: return 'PRISM_HEADER';
+    case LINKTYPE_IEEE802_11_AVS: return 'IEEE802_11_RADIO_AVS';
     case LINKTYPE_NFLOG: return 'NFLOG';
     default: return undefined;
   }
@@ -62,5 +66,5 @@ export function isReadableLinkType(linkType: number): boolean {
 
 /** The one-line reason a capture cannot be read: which link type, and which ones nsm reads. */
 export function unreadableLinkTypeMessage(linkType: number): string {
-  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, PPP, PPP serial, Cisco HDLC, 802.11 plain and radiotap, NFLOG, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
+  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, PPP, PPP serial, Cisco HDLC, 802.11 (plain, radiotap, Prism, AVS), NFLOG, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
 }

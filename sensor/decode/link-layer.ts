@@ -1,6 +1,6 @@
 // Link layers down to the IP header, with the rules and weird names of Zeek's packet analyzers: Ethernet (802.1Q/Q-in-Q,
 // MPLS, PPPoE session, 802.1ah PBB, VN-Tag, FabricPath, 802.3 LLC/SNAP), PPP (DLT_PPP, PPP serial, Cisco HDLC), NFLOG,
-// 802.11 data frames (plain and radiotap), Linux cooked SLL/SLL2, BSD null/loopback and raw IP. Fills vlan/innerVlan
+// 802.11 data frames (plain, radiotap, Prism, AVS), Linux cooked SLL/SLL2, BSD null/loopback and raw IP. Fills vlan/innerVlan
 // and the link-layer addresses like Zeek; returns where the IP header starts, or -1.
 
 import { be16 } from './byte-order';
@@ -24,6 +24,9 @@ const PPP_MPLS = 0x0281;
 /** NFLOG's address families that carry IP (Zeek's nflog packet protocol script). */
 const AF_INET = 2;
 const AF_INET6 = 10;
+/** 802.11 capture headers Zeek has no analyzer for (nsm's own weird names): Prism's fixed length, AVS's magic. */
+const PRISM_HEADER_LENGTH = 144;
+const AVS_MAGIC = 0x80211000;
 /** The NFLOG TLV type whose value is the packet. */
 const NFULA_PAYLOAD = 9;
 /**
@@ -68,6 +71,19 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
       return nflog(frame, offset, end, out, weird);
     case 105: // DLT_IEEE802_11
       return ieee80211(frame, offset, end, out, weird);
+    case 119: // DLT_PRISM_HEADER: a fixed 144-byte Prism header (some drivers write an AVS header here instead)
+      if (len < 4) {
+        weird.weird('truncated_prism_header', out);
+        return -1;
+      }
+      if (((frame.readUInt32BE(offset) & 0xfffff000) >>> 0) === AVS_MAGIC) return avs(frame, offset, end, out, weird);
+      if (len <= PRISM_HEADER_LENGTH) {
+        weird.weird('truncated_prism_header', out);
+        return -1;
+      }
+      return ieee80211(frame, offset + PRISM_HEADER_LENGTH, end, out, weird);
+    case 163: // DLT_IEEE802_11_RADIO_AVS
+      return avs(frame, offset, end, out, weird);
     case 127: { // DLT_IEEE802_11_RADIO: radiotap header (little-endian length at 2), then the 802.11 frame
       if (len <= 3) {
         weird.weird('truncated_radiotap_header', out);
@@ -422,6 +438,21 @@ function ieee80211(frame: Buffer, offset: number, end: number, out: DecodedPacke
   if (type === ETH_IPV4 || type === ETH_IPV6) return p + 8;
   if (type === ETH_ARP || type === ETH_RARP) arp(frame, p + 8, innerEnd, out, weird);
   return -1;
+}
+
+/** AVS header: magic and version, then its own length (big-endian), then the 802.11 frame. */
+function avs(frame: Buffer, offset: number, end: number, out: DecodedPacket, weird: WeirdReporter): number {
+  const len = end - offset;
+  if (len < 8) {
+    weird.weird('truncated_avs_header', out);
+    return -1;
+  }
+  const headerLength = frame.readUInt32BE(offset + 4);
+  if (headerLength >= len) {
+    weird.weird('truncated_avs_header', out);
+    return -1;
+  }
+  return ieee80211(frame, offset + headerLength, end, out, weird);
 }
 
 /** ARP makes no connection (as Zeek); only a header too short for its own address lengths is weird. */

@@ -39,7 +39,7 @@ describe('decoder fuzz', () => {
     const cap = 256 * 1024;
     const decoder = new PacketDecoder({ weird: (n) => weirdNames.add(n) }, { fragmentMemoryBytes: cap, fragmentTimeoutSec: 5 });
     const out = new DecodedPacket();
-    const linkTypes = [0, 1, 9, 12, 50, 101, 104, 105, 108, 113, 127, 228, 229, 239, 276];
+    const linkTypes = [0, 1, 9, 12, 50, 101, 104, 105, 108, 113, 119, 127, 163, 228, 229, 239, 276];
     const heapBefore = process.memoryUsage().heapUsed;
     let accepted = 0;
     let maxHeld = 0;
@@ -72,7 +72,7 @@ describe('decoder fuzz', () => {
     // The fuzz really exercised the paths: many weird kinds, fragments held, and plenty still decoded.
     expect(weirdNames.size).to.be.greaterThan(10);
     // ... the link layers beyond Ethernet too: each of these families raised its truncation weirds.
-    for (const name of ['truncated_ppp_header', 'truncated_ppp_serial_header', 'nflog_bad_tlv_len', 'truncated_nflog_header',
+    for (const name of ['truncated_ppp_header', 'nflog_bad_tlv_len', 'truncated_nflog_header',
       'truncated_radiotap_header', 'truncated_802_11_header', 'truncated_PBB_header', 'truncated_ARP']) {
       expect([...weirdNames], name).to.include(name);
     }

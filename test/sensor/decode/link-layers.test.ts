@@ -105,6 +105,18 @@ describe('link layers (Zeek packet analyzers)', () => {
       expect(decode(127, '00004000 00000000')).to.deep.equal({ ip: -1, weirds: ['truncated_radiotap_header'] });
     });
 
+    it('Prism (119) and AVS (163) headers, which Zeek does not read: skipped to the 802.11 frame', () => {
+      const frame = '0800 0000' + MAC_B + MAC_A + MAC_C + seqCtl + snapIp;
+      const prism = '44000000' + '90000000' + '00'.repeat(136); // msgcode, msglen 144 (host order), device name, items
+      expect(decode(119, prism + frame)).to.deep.equal({ ip: 144 + 32, weirds: [], src: mac(MAC_A), dst: mac(MAC_B) });
+      const avs = '80211001' + '00000040' + '00'.repeat(56); // magic/version, header length 64 (big-endian)
+      expect(decode(163, avs + frame)).to.deep.equal({ ip: 64 + 32, weirds: [], src: mac(MAC_A), dst: mac(MAC_B) });
+      // Some drivers write AVS under the Prism link type: the magic tells.
+      expect(decode(119, avs + frame)).to.deep.equal({ ip: 64 + 32, weirds: [], src: mac(MAC_A), dst: mac(MAC_B) });
+      expect(decode(119, prism.slice(0, 200))).to.deep.equal({ ip: -1, weirds: ['truncated_prism_header'] });
+      expect(decode(163, '80211001 00000400 00000000')).to.deep.equal({ ip: -1, weirds: ['truncated_avs_header'] });
+    });
+
     it('management, null-data and encrypted QoS frames carry no IP and nothing weird; short headers are named', () => {
       const beacon = '8000 0000' + 'ffffffffffff' + MAC_A + MAC_A + seqCtl + '00'.repeat(12);
       expect(decode(105, beacon)).to.deep.equal({ ip: -1, weirds: [] });

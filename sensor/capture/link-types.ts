@@ -13,6 +13,7 @@ export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
 export const LINKTYPE_PPP = 9;
+export const LINKTYPE_FDDI = 10;
 export const LINKTYPE_PPP_HDLC = 50;
 export const LINKTYPE_C_HDLC = 104;
 export const LINKTYPE_IEEE802_11 = 105;
@@ -33,6 +34,7 @@ export function linkTypeDltName(linkType: number): string | undefined {
     case LINKTYPE_IPV6: return 'IPV6';
     case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2';
     case LINKTYPE_PPP: return 'PPP';
+    case LINKTYPE_FDDI: return 'FDDI';
     case LINKTYPE_PPP_HDLC: return 'PPP_SERIAL';
     case LINKTYPE_C_HDLC: return 'C_HDLC';
     case LINKTYPE_IEEE802_11: return 'IEEE802_11';
@@ -66,5 +68,5 @@ export function isReadableLinkType(linkType: number): boolean {
 
 /** The one-line reason a capture cannot be read: which link type, and which ones nsm reads. */
 export function unreadableLinkTypeMessage(linkType: number): string {
-  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, PPP, PPP serial, Cisco HDLC, 802.11 (plain, radiotap, Prism, AVS), NFLOG, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
+  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, FDDI, PPP, PPP serial, Cisco HDLC, 802.11 (plain, radiotap, Prism, AVS), NFLOG, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
 }

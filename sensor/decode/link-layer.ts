@@ -1,5 +1,5 @@
 // Link layers down to the IP header, with the rules and weird names of Zeek's packet analyzers: Ethernet (802.1Q/Q-in-Q,
-// MPLS, PPPoE session, 802.1ah PBB, VN-Tag, FabricPath, 802.3 LLC/SNAP), PPP (DLT_PPP, PPP serial, Cisco HDLC), NFLOG,
+// MPLS, PPPoE session, 802.1ah PBB, VN-Tag, FabricPath, 802.3 LLC/SNAP), FDDI, PPP (DLT_PPP, PPP serial, Cisco HDLC), NFLOG,
 // 802.11 data frames (plain, radiotap, Prism, AVS), Linux cooked SLL/SLL2, BSD null/loopback and raw IP. Fills vlan/innerVlan
 // and the link-layer addresses like Zeek; returns where the IP header starts, or -1.
 
@@ -42,6 +42,12 @@ export function findNetworkLayer(linkType: number, frame: Buffer, offset: number
   switch (linkType) {
     case 1: // Ethernet
       return ethernet(frame, offset, end, out, weird, 1);
+    case 10: // FDDI: as Zeek, a 13-byte FDDI header and an 8-byte LLC/SNAP header skipped to IP; no addresses kept
+      if (len <= 21) {
+        weird.weird('FDDI_analyzer_failed', out);
+        return -1;
+      }
+      return offset + 21;
     case 9: // DLT_PPP: with HDLC-like framing when it starts ff 03, else the bare PPP protocol field
       if (len <= 2) {
         weird.weird('truncated_ppp_header', out);

@@ -21,6 +21,7 @@ const PACKET_WEIRD_SOURCES: ReadonlyMap<string, string> = new Map([
   ['truncated_PBB_header', 'PBB'],
   ['truncated_vntag_header', 'VNTAG'],
   ['truncated_ARP', 'ARP'],
+  ['FDDI_analyzer_failed', 'FDDI'],
   ['truncated_ppp_header', 'PPP'],
   ['truncated_ppp_hdlc_header', 'PPP'],
   ['truncated_ppp_serial_header', 'PPPSERIAL'],

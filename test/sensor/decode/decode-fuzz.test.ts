@@ -39,7 +39,7 @@ describe('decoder fuzz', () => {
     const cap = 256 * 1024;
     const decoder = new PacketDecoder({ weird: (n) => weirdNames.add(n) }, { fragmentMemoryBytes: cap, fragmentTimeoutSec: 5 });
     const out = new DecodedPacket();
-    const linkTypes = [0, 1, 9, 12, 50, 101, 104, 105, 108, 113, 119, 127, 163, 228, 229, 239, 276];
+    const linkTypes = [0, 1, 9, 10, 12, 50, 101, 104, 105, 108, 113, 119, 127, 163, 228, 229, 239, 276];
     const heapBefore = process.memoryUsage().heapUsed;
     let accepted = 0;
     let maxHeld = 0;

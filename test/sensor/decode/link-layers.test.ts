@@ -59,6 +59,14 @@ describe('link layers (Zeek packet analyzers)', () => {
     });
   });
 
+  describe('FDDI (10)', () => {
+    it('skips the FDDI and LLC/SNAP headers to IP as Zeek does, keeping no addresses; a short frame is weird', () => {
+      const fddi = '50' + MAC_B + MAC_A + 'aaaa03000000 0800';
+      expect(decode(10, fddi + IPV4)).to.deep.equal({ ip: 21, weirds: [] });
+      expect(decode(10, fddi)).to.deep.equal({ ip: -1, weirds: ['FDDI_analyzer_failed'] });
+    });
+  });
+
   describe('NFLOG (239)', () => {
     const header = '02 00 0000'; // AF_INET, version 0, resource id
     it('skips TLVs (padded to 32 bits) to the payload TLV; IPv6 family too; other families carry no IP', () => {

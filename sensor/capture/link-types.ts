@@ -12,6 +12,15 @@ export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_PPP = 9;
+export const LINKTYPE_FDDI = 10;
+export const LINKTYPE_PPP_HDLC = 50;
+export const LINKTYPE_C_HDLC = 104;
+export const LINKTYPE_IEEE802_11 = 105;
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+export const LINKTYPE_PRISM_HEADER = 119;
+export const LINKTYPE_IEEE802_11_AVS = 163;
+export const LINKTYPE_NFLOG = 239;
 
 /** libpcap's DLT name for `tcpdump -y`, or undefined for a link type nsm cannot filter. */
 export function linkTypeDltName(linkType: number): string | undefined {
@@ -24,6 +33,15 @@ export function linkTypeDltName(linkType: number): string | undefined {
     case LINKTYPE_IPV4: return 'IPV4';
     case LINKTYPE_IPV6: return 'IPV6';
     case LINKTYPE_LINUX_SLL2: return 'LINUX_SLL2';
+    case LINKTYPE_PPP: return 'PPP';
+    case LINKTYPE_FDDI: return 'FDDI';
+    case LINKTYPE_PPP_HDLC: return 'PPP_SERIAL';
+    case LINKTYPE_C_HDLC: return 'C_HDLC';
+    case LINKTYPE_IEEE802_11: return 'IEEE802_11';
+    case LINKTYPE_IEEE802_11_RADIOTAP: return 'IEEE802_11_RADIO';
+    case LINKTYPE_PRISM_HEADER: return 'PRISM_HEADER';
+    case LINKTYPE_IEEE802_11_AVS: return 'IEEE802_11_RADIO_AVS';
+    case LINKTYPE_NFLOG: return 'NFLOG';
     default: return undefined;
   }
 }
@@ -35,7 +53,7 @@ export function linkTypeFromPcapName(name: string): number {
     case 'LINKTYPE_ETHERNET': return LINKTYPE_ETHERNET;
     case 'LINKTYPE_RAW': return LINKTYPE_RAW;
     case 'LINKTYPE_LINUX_SLL': return LINKTYPE_LINUX_SLL;
-    case 'LINKTYPE_IEEE802_11_RADIO': return 127;
+    case 'LINKTYPE_IEEE802_11_RADIO': return LINKTYPE_IEEE802_11_RADIOTAP;
     default: {
       const m = /Unknown linktype (\d+)/.exec(name);
       return m ? Number(m[1]) : -1;
@@ -50,5 +68,5 @@ export function isReadableLinkType(linkType: number): boolean {
 
 /** The one-line reason a capture cannot be read: which link type, and which ones nsm reads. */
 export function unreadableLinkTypeMessage(linkType: number): string {
-  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
+  return `cannot read link type ${linkType} (nsm reads Ethernet, raw IP, FDDI, PPP, PPP serial, Cisco HDLC, 802.11 (plain, radiotap, Prism, AVS), NFLOG, Linux cooked SLL/SLL2 and BSD/OpenBSD loopback)`;
 }

@@ -102,6 +102,9 @@ export class DecodedPacket {
 
 /** What a decoder reports instead of throwing: Zeek's weird names (`truncated_header`, `bad_TCP_checksum`, ...). */
 export interface WeirdReporter {
-  /** A weird not (yet) tied to a connection; `addl` is Zeek's addl column. The packet gives ts and, if decoded that far, addresses. */
-  weird(name: string, pkt: DecodedPacket, addl?: string): void;
+  /**
+   * A weird not (yet) tied to a connection; `addl` is Zeek's addl column. The packet gives ts and, if decoded that far,
+   * addresses. `source` names the raising analyzer where the name alone does not tell (a depth limit any layer can hit).
+   */
+  weird(name: string, pkt: DecodedPacket, addl?: string, source?: string): void;
 }

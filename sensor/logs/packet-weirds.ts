@@ -14,7 +14,28 @@ const PACKET_WEIRD_SOURCES: ReadonlyMap<string, string> = new Map([
   ['truncated_link_header_cfp', 'ETHERNET'],
   ['undefined_ether_type', 'ETHERNET'],
   ['truncated_VLAN_header', 'VLAN'],
+  ['undefined_vlan_protocol', 'VLAN'],
+  ['truncated_snap_llc_header', 'SNAP'],
+  ['truncated_snap_header', 'SNAP'],
+  ['truncated_llc_header', 'LLC'],
+  ['truncated_PBB_header', 'PBB'],
+  ['truncated_vntag_header', 'VNTAG'],
+  ['truncated_ARP', 'ARP'],
+  ['FDDI_analyzer_failed', 'FDDI'],
+  ['truncated_ppp_header', 'PPP'],
+  ['truncated_ppp_hdlc_header', 'PPP'],
+  ['truncated_ppp_serial_header', 'PPPSERIAL'],
+  ['truncated_nflog_header', 'NFLOG'],
+  ['unknown_nflog_version', 'NFLOG'],
+  ['nflog_no_pcap_payload', 'NFLOG'],
+  ['nflog_bad_tlv_len', 'NFLOG'],
+  ['truncated_802_11_header', 'IEEE802_11'],
+  ['truncated_802_11_amsdu_header', 'IEEE802_11'],
+  ['truncated_802_11_amsdu_packet', 'IEEE802_11'],
+  ['truncated_802_11_llc_header', 'IEEE802_11'],
+  ['truncated_radiotap_header', 'IEEE802_11_RADIO'],
   ['truncated_link_header', 'MPLS'],
+  // max_packet_analyzer_depth_exceeded: the decoder names the analyzer that hit the limit.
   ['truncated_pppoe_header', 'PPPOE'],
   ['null_analyzer_failed', 'NULL'],
   ['truncated_Linux_SLL_header', 'LINUXSLL'],
@@ -51,13 +72,13 @@ const RAISED_BEFORE_IP_HEADER_ACCEPTED: ReadonlySet<string> = new Set([
 /** The decoder's WeirdReporter: each weird becomes a record for `onWeird` (normally WeirdPolicy.report). */
 export function packetWeirdReporter(onWeird: (rec: WeirdRecord) => void, peer: string): WeirdReporter {
   return {
-    weird(name: string, pkt: DecodedPacket, addl?: string): void {
-      onWeird(packetWeirdRecord(name, pkt, addl, peer));
+    weird(name: string, pkt: DecodedPacket, addl?: string, source?: string): void {
+      onWeird(packetWeirdRecord(name, pkt, addl, peer, source));
     },
   };
 }
 
-export function packetWeirdRecord(name: string, pkt: DecodedPacket, addl: string | undefined, peer: string): WeirdRecord {
+export function packetWeirdRecord(name: string, pkt: DecodedPacket, addl: string | undefined, peer: string, source?: string): WeirdRecord {
   const transportStage = pkt.l4Offset > 0;
   const rec: WeirdRecord = {
     tsSec: pkt.tsSec,
@@ -66,7 +87,7 @@ export function packetWeirdRecord(name: string, pkt: DecodedPacket, addl: string
     addl: addl === '' ? undefined : addl,
     notice: false,
     peer,
-    source: weirdSource(name, pkt, transportStage),
+    source: source ?? weirdSource(name, pkt, transportStage),
   };
   const v = pkt.ipVersion;
   const len = v === 4 ? 4 : 16;

@@ -37,10 +37,10 @@ export function loadCaseIndex(dir = ZEEK_CASES_DIR): CaseIndexEntry[] {
   return JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as CaseIndexEntry[];
 }
 
-/** Zeek ran the case with -C (ignore checksums)? */
+/** Zeek ran the case with -C (ignore checksums), alone or in a flag group such as `-Cr`? */
 function ignoresChecksums(caseDir: string): boolean {
   const info = JSON.parse(fs.readFileSync(path.join(caseDir, 'case.json'), 'utf8')) as { zeek_args?: string };
-  return /(^|\s)-C(\s|$)/.test(info.zeek_args ?? '');
+  return /(^|\s)-[A-Za-z]*C[A-Za-z]*(\s|$)/.test(info.zeek_args ?? '');
 }
 
 export async function runCase(entry: CaseIndexEntry, dir = ZEEK_CASES_DIR): Promise<CaseResult> {

@@ -1,5 +1,6 @@
 // Fuzz: 20,000 seeded mutations of real frames (bit flips, byte stores, length-field edits, fragment flags,
-// truncations) must never throw out of decode, never hit the last-resort catch, and keep fragment memory bounded.
+// truncations; every link type the decoder reads, from Zeek's captures of each) must never throw out of decode,
+// never hit the last-resort catch, and keep fragment memory bounded.
 
 import { expect } from 'chai';
 import { DecodedPacket } from '../../../sensor/decode/decoded-packet';
@@ -23,7 +24,10 @@ describe('decoder fuzz', () => {
   before(async () => {
     corpus = [];
     for (const c of ['core-q-in-q', 'core-mpls-in-vlan', 'core-vlan-mpls', 'core-ipv6-frag', 'core-pcapng-pktsrc', 'http-http-connect-with-header',
-      'ssl-ml-dsa-44-cert', 'http-261-chunked-rest', 'ftp-ftp-ipv6', 'dns-mdns-no-assoc', 'core-tcp-padding', 'ssl-dtls-stun-dpd', 'core-ipv6-reassembly-state-leak']) {
+      'ssl-ml-dsa-44-cert', 'http-261-chunked-rest', 'ftp-ftp-ipv6', 'dns-mdns-no-assoc', 'core-tcp-padding', 'ssl-dtls-stun-dpd', 'core-ipv6-reassembly-state-leak',
+      // The other link layers: PPP, PBB, VN-Tag, PPPoE over Q-in-Q, NFLOG, 802.11 plain and radiotap.
+      'core-ppp', 'core-pbb', 'core-vntag', 'core-vntag-in-vlan', 'core-pppoe-over-qinq', 'core-nflog', 'core-nflog-bad-tlv-len',
+      'core-radiotap', 'core-wlanmon']) {
       corpus.push(...(await readAll(caseCapture(c))).packets);
     }
   });
@@ -35,7 +39,7 @@ describe('decoder fuzz', () => {
     const cap = 256 * 1024;
     const decoder = new PacketDecoder({ weird: (n) => weirdNames.add(n) }, { fragmentMemoryBytes: cap, fragmentTimeoutSec: 5 });
     const out = new DecodedPacket();
-    const linkTypes = [0, 1, 12, 101, 108, 113, 228, 229, 276];
+    const linkTypes = [0, 1, 9, 10, 12, 50, 101, 104, 105, 108, 113, 119, 127, 163, 228, 229, 239, 276];
     const heapBefore = process.memoryUsage().heapUsed;
     let accepted = 0;
     let maxHeld = 0;
@@ -67,6 +71,11 @@ describe('decoder fuzz', () => {
     expect(weirdNames.has('internal_decoder_error')).to.equal(false);
     // The fuzz really exercised the paths: many weird kinds, fragments held, and plenty still decoded.
     expect(weirdNames.size).to.be.greaterThan(10);
+    // ... the link layers beyond Ethernet too: each of these families raised its truncation weirds.
+    for (const name of ['truncated_ppp_header', 'nflog_bad_tlv_len', 'truncated_nflog_header',
+      'truncated_radiotap_header', 'truncated_802_11_header', 'truncated_PBB_header', 'truncated_ARP']) {
+      expect([...weirdNames], name).to.include(name);
+    }
     expect(maxHeld).to.be.greaterThan(0);
     expect(accepted).to.be.greaterThan(2000);
     const growth = process.memoryUsage().heapUsed - heapBefore;

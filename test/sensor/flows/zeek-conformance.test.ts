@@ -11,6 +11,18 @@ const NEEDS_ANALYZERS: Record<string, string> = {
   'ftp-gridftp': 'Zeek stops processing the GridFTP data channel once its SSL analyzer gives up (skip_further_processing)',
 };
 
+/**
+ * Link-layer cases (issue 16) whose only difference is rows nsm does not write yet: connections of IP protocols with
+ * no transport analyzer (Zeek 8's `unknown_transport`), and a TCP packet cut inside its header (Zeek keeps a
+ * 0-packet connection). Every other row must match; the count of missing rows is exact.
+ */
+const MISSING_ROWS: Record<string, { rows: number; why: RegExp }> = {
+  'core-cisco-fabric-path': { rows: 32, why: / unknown_transport: missing: no such connection$/ },
+  'core-pbb': { rows: 2, why: / unknown_transport: missing: no such connection$/ },
+  'core-vntag': { rows: 1, why: / unknown_transport: missing: no such connection$/ },
+  'core-vntag-in-vlan': { rows: 1, why: / tcp: missing: no such connection$/ },
+};
+
 describe('ConnTracker against Zeek baselines (expected-conn.log)', () => {
   const cases = conformanceCases();
 
@@ -23,7 +35,13 @@ describe('ConnTracker against Zeek baselines (expected-conn.log)', () => {
       const run = await trackCapture(c.trace, { ignoreChecksums: c.ignoreChecksums, reportGapsForPartial: c.reportGapsForPartial });
       const cmp = compareWithBaseline(c, run);
       const report = cmp.diffs.map((d) => `${d.key}: ${d.diffs.join('; ')}`).join('\n');
-      if (NEEDS_ANALYZERS[c.name]) {
+      const missing = MISSING_ROWS[c.name];
+      if (missing) {
+        const lines = cmp.diffs.map((d) => `${d.key}: ${d.diffs.join('; ')}`);
+        expect(lines.length, 'now matches: remove it from MISSING_ROWS').to.equal(missing.rows);
+        expect(lines.filter((l) => !missing.why.test(l)), report).to.deep.equal([]);
+        expect(cmp.matchedRows).to.equal(cmp.expectedRows - missing.rows);
+      } else if (NEEDS_ANALYZERS[c.name]) {
         expect(cmp.diffs.length, 'now matches: remove it from NEEDS_ANALYZERS').to.be.above(0);
         expect(cmp.diffs.every((d) => !d.diffs[0].startsWith('missing') && !d.diffs[0].startsWith('extra')), report).to.equal(true);
       } else {

@@ -68,6 +68,40 @@ describe("conn.log's policy columns (Zeek's mac-logging and vlan-logging)", () =
     expect(macs).to.be.greaterThan(30); // the trace is Ethernet throughout: every row has addresses
   });
 
+  it("--log-l2-addr on Zeek's radiotap trace: the 802.11 addresses Zeek picks by To DS / From DS, every row", () => {
+    const dir = path.join(tmp, 'mac-radiotap');
+    const r = nsm(['sensor', '-C', '-r', path.join(CASES, 'policy-conn-mac-logging', 'radiotap.pcap'), '--profile', 'zeek', '--log-l2-addr', '-l', dir]);
+    expect(r.status, r.stderr).to.equal(0);
+    const expected = readZeekLog(path.join(CASES, 'policy-conn-mac-logging', 'expected-conn2.log'));
+    const produced = readZeekLog(path.join(dir, 'conn.log'));
+    expect(produced.fields).to.deep.equal(expected.fields);
+    const want = byTuple(expected);
+    const got = byTuple(produced);
+    expect([...got.keys()].sort()).to.deep.equal([...want.keys()].sort());
+    expect(want.size).to.equal(2);
+    for (const [key, row] of want) {
+      expect(row.get('orig_l2_addr'), key).to.not.equal('-');
+      for (const field of ['orig_l2_addr', 'resp_l2_addr', 'history', 'orig_pkts', 'resp_pkts']) {
+        expect(got.get(key)?.get(field), `${key} ${field}`).to.equal(row.get(field));
+      }
+    }
+  });
+
+  it("--log-l2-addr on Zeek's FDDI trace: Zeek's 1333 rows in order, every column but ts and uid, no addresses", () => {
+    const dir = path.join(tmp, 'mac-fddi');
+    const r = nsm(['sensor', '-C', '-r', path.join(CASES, 'policy-conn-mac-logging', 'llc.pcap'), '--profile', 'zeek', '--log-l2-addr', '-l', dir]);
+    expect(r.status, r.stderr).to.equal(0);
+    const expected = readZeekLog(path.join(CASES, 'policy-conn-mac-logging', 'expected-conn3.log'));
+    const produced = readZeekLog(path.join(dir, 'conn.log'));
+    expect(produced.fields).to.deep.equal(expected.fields);
+    expect(produced.rows.length).to.equal(1333);
+    expect(expected.rows.length).to.equal(1333);
+    const columns = expected.fields.filter((f) => f !== 'ts' && f !== 'uid');
+    const line = (row: Map<string, string>): string => columns.map((c) => row.get(c)).join(' ');
+    expect(produced.rows.map(line)).to.deep.equal(expected.rows.map(line));
+    expect(expected.rows.every((row) => row.get('orig_l2_addr') === '-')).to.equal(true);
+  });
+
   it("--log-vlan on Zeek's Q-in-Q trace: Zeek's rows, outer and inner tag included", () => {
     const dir = path.join(tmp, 'vlan');
     const r = nsm(['sensor', '-r', path.join(CASES, 'policy-conn-vlan-logging', 'q-in-q.pcap'), '--profile', 'zeek', '--log-vlan', '-l', dir]);

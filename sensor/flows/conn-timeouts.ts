@@ -5,6 +5,8 @@ export interface ConnTimeouts {
   tcpInactivity: number;
   udpInactivity: number;
   icmpInactivity: number;
+  /** Connections of an IP protocol with no transport analyzer (unknown_ip_inactivity_timeout). */
+  unknownIpInactivity: number;
   /** First check for a dead TCP connection (tcp_SYN_timeout). */
   synTimeout: number;
   /** Re-check interval for idle TCP connections (tcp_session_timer). */
@@ -21,6 +23,7 @@ export const ZEEK_DEFAULT_TIMEOUTS: ConnTimeouts = {
   tcpInactivity: 300,
   udpInactivity: 60,
   icmpInactivity: 60,
+  unknownIpInactivity: 60,
   synTimeout: 5,
   sessionTimer: 6,
   connectionLinger: 5,

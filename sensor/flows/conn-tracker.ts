@@ -6,6 +6,12 @@ import { AnalyzerSet } from '../analyzers/analyzer-set';
 import type { Analyzer, AnalyzerRegistry } from '../analyzers/registry';
 import type { DecodedPacket } from '../decode/decoded-packet';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/decoded-packet';
+
+/** IP protocols that are not connections of their own in Zeek 8 (see processPacket). */
+const IPPROTO_IGMP = 2;
+const IPPROTO_IPIP = 4;
+const IPPROTO_IPV6_ENCAP = 41;
+const IPPROTO_GRE = 47;
 import { be16 } from '../decode/byte-order';
 import type { LogSchema } from '../logs/log-schema';
 import type { ConnRecord, TransportProto, WeirdRecord } from './conn-record';
@@ -130,6 +136,7 @@ export class ConnTracker implements ConnectionHost {
       tcpInactivity: t.tcpInactivity,
       udpInactivity: t.udpInactivity,
       icmpInactivity: t.icmpInactivity,
+      unknownIpInactivity: t.unknownIpInactivity,
       synTimeout: t.synTimeout,
       sessionTimer: t.sessionTimer,
       connectionLinger: t.connectionLinger,
@@ -174,8 +181,18 @@ export class ConnTracker implements ConnectionHost {
         dstPort = this.icmp.dstPort;
         oneWay = this.icmp.oneWay;
         break;
-      default:
+      case IPPROTO_IGMP: // Zeek's IGMP packet analyzer: events, no connection
+      case IPPROTO_IPIP: // tunnels: the inner packet is the connection (tunnel decoding is not built yet)
+      case IPPROTO_IPV6_ENCAP:
+      case IPPROTO_GRE:
         return;
+      default:
+        // Zeek 8's UnknownIPTransport analyzer: one connection per address pair and protocol, ports 0 (conn.log proto
+        // unknown_transport, state OTH, packets and IP bytes counted).
+        proto = 'unknown_transport';
+        srcPort = 0;
+        dstPort = 0;
+        break;
     }
     // Computed here rather than through DecodedPacket's `time` getter, which V8 did not inline on this path.
     const now = pkt.tsSec + pkt.tsUsec / 1e6;
@@ -206,7 +223,11 @@ export class ConnTracker implements ConnectionHost {
     const isOrig = conn.isFromOrig(pkt.data, pkt.srcAddrOffset, srcPort);
     if (proto === 'tcp') this.processTcp(conn, isOrig, pkt);
     else if (proto === 'udp') this.processUdp(conn, isOrig, pkt);
-    else this.processIcmp(conn, isOrig, pkt);
+    else if (proto === 'icmp') this.processIcmp(conn, isOrig, pkt);
+    else {
+      conn.lastTime = conn.networkTime;
+      conn.countPacket(isOrig, pkt.ipTotalLength);
+    }
   }
 
   /** Network time advanced (packet clock): fires due timers, expiring idle connections. */
@@ -319,7 +340,8 @@ export class ConnTracker implements ConnectionHost {
     if (proto === 'tcp') {
       conn.tcp = new TcpSession(conn, this.tcpOptions);
     } else {
-      conn.setInactivityTimeout(proto === 'udp' ? this.timeouts.udpInactivity : this.timeouts.icmpInactivity);
+      const t = this.timeouts;
+      conn.setInactivityTimeout(proto === 'udp' ? t.udpInactivity : proto === 'icmp' ? t.icmpInactivity : t.unknownIpInactivity);
     }
     if (proto === 'tcp' || proto === 'udp') {
       // Chosen now (by the responder port after the role guess above), attached when first used (Connection.analyzerSet).

@@ -4,7 +4,8 @@
 
 import { ZeekLogTable } from '../logs/zeek-log-reader';
 
-const KEY_COLUMNS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'name'];
+// ip_proto tells apart connections of one address pair that differ only in their unknown IP protocol (ports 0).
+const KEY_COLUMNS = ['ts', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'ip_proto', 'name'];
 /** File id columns: Zeek's fuids come from its keyed hash, so they are scored by grouping too (scoreFuidGroups). */
 export const FUID_COLUMNS = ['fuid', 'orig_fuids', 'resp_fuids'];
 

@@ -99,6 +99,7 @@ export function recordColumns(rec: ConnRecord): Record<string, string> {
     orig_ip_bytes: String(rec.origIpBytes),
     resp_pkts: String(rec.respPkts),
     resp_ip_bytes: String(rec.respIpBytes),
+    ip_proto: String(rec.ipProto),
   };
 }
 
@@ -117,8 +118,11 @@ export interface CaseComparison {
 export function compareWithBaseline(caseInfo: CaseInfo, run: TrackerRun): CaseComparison {
   const table = readZeekLog(path.join(caseInfo.dir, 'expected-conn.log'));
   const columns = FLOW_COLUMNS.filter((c) => table.fields.includes(c));
+  // ip_proto (where the baseline has it) tells apart unknown_transport connections of one address pair (ports 0).
+  const withProto = table.fields.includes('ip_proto');
   const keyOf = (get: (c: string) => string): string =>
-    `${get('id.orig_h')}:${get('id.orig_p')} > ${get('id.resp_h')}:${get('id.resp_p')} ${get('proto')}`;
+    `${get('id.orig_h')}:${get('id.orig_p')} > ${get('id.resp_h')}:${get('id.resp_p')} ${get('proto')}` +
+    (withProto && get('proto') === 'unknown_transport' ? ` ip_proto ${get('ip_proto')}` : '');
   const ours = new Map<string, Record<string, string>[]>();
   for (const rec of [...run.conns].sort((a, b) => a.tsSec - b.tsSec || a.tsUsec - b.tsUsec)) {
     const cols = recordColumns(rec);

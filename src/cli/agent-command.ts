@@ -13,6 +13,7 @@ import { prepareWorkDirectory } from '../../agent/config/work-directory';
 import { StatusReporter } from '../../agent/status';
 import { writeFileAtomicSync } from '../core/atomic-file';
 import { applyAgentRuntimeHeapFlags } from './agent-heap';
+import { givenNodeFlags, setsAnyFlag } from './node-flags';
 import { createLogger, fileSink, Logger, LogSink, stderrSink } from '../core/logger';
 import { UserError } from '../core/user-error';
 
@@ -45,7 +46,7 @@ export function agentOldSpaceMb(files: number): number {
  */
 export function daemonNodeOptions(files: number, given: readonly string[]): string[] {
   const out: string[] = [];
-  const has = (flag: string): boolean => given.some((a) => a.startsWith(flag));
+  const has = (flag: string): boolean => setsAnyFlag(given, flag);
   if (!has('--max-semi-space-size')) out.push(`--max-semi-space-size=${AGENT_SEMI_SPACE_MB}`);
   if (!has('--max-old-space-size')) out.push(`--max-old-space-size=${agentOldSpaceMb(files)}`);
   return out;
@@ -184,7 +185,7 @@ async function detach(opts: AgentCommandOptions, config: AgentConfig): Promise<v
   // The daemon gets a small young generation, an old-generation limit and few malloc arenas (only settable at
   // start): about 40 MB less peak RSS (`npm run bench`); settings given in NODE_OPTIONS, on node's command line or in
   // MALLOC_ARENA_MAX win.
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const given = givenNodeFlags();
   const nodeArgs = [...process.execArgv, ...daemonNodeOptions(config.files.length, given)];
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
     detached: true,

@@ -5,6 +5,7 @@
 // file and about 75 MB for 100 files, at about the same CPU per line (measured with the bench/agent harness).
 
 import * as v8 from 'v8';
+import { givenNodeFlags, setsAnyFlag } from './node-flags';
 
 /** The young generation keeps its initial 1 MiB semi-spaces (V8 would grow them to 16 MiB under the agent's load). */
 export const AGENT_RUNTIME_SEMI_SPACE_GROWTH = '--semi-space-growth-factor=1';
@@ -20,8 +21,8 @@ export function applyAgentRuntimeHeapFlags(
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
   setFlags: (flags: string) => void = v8.setFlagsFromString,
 ): string[] {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].map((a) => a.replace(/_/g, '-'));
-  const has = (...flags: string[]): boolean => given.some((a) => flags.some((f) => a.startsWith(f)));
+  const given = givenNodeFlags(execArgv, nodeOptions);
+  const has = (...flags: string[]): boolean => setsAnyFlag(given, ...flags);
   const set: string[] = [];
   if (!has('--max-semi-space-size', '--semi-space-growth-factor', '--min-semi-space-size')) set.push(AGENT_RUNTIME_SEMI_SPACE_GROWTH);
   if (!has('--heap-growing-percent', '--max-old-space-size')) set.push(AGENT_RUNTIME_HEAP_GROWING);

@@ -4,6 +4,7 @@
 // live heap (2 M SYNs: 816 MB of RSS for about 120 MB live). A smaller growing factor collects sooner.
 
 import * as v8 from 'v8';
+import { givenNodeFlags, setsAnyFlag } from './node-flags';
 
 /**
  * The old generation may grow by this percentage of what was live after a full collection before the next one (V8's
@@ -23,8 +24,7 @@ export function applySensorHeapFlags(
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
   setFlags: (flags: string) => void = v8.setFlagsFromString,
 ): string | undefined {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => a.startsWith(FLAG) || a.startsWith('--heap_growing_percent'));
-  if (given) return undefined;
+  if (setsAnyFlag(givenNodeFlags(execArgv, nodeOptions), FLAG)) return undefined;
   const flag = `${FLAG}=${SENSOR_HEAP_GROWING_PERCENT}`;
   setFlags(flag);
   return flag;
